@@ -1,0 +1,136 @@
+"""`grade batch`: JSONL in, JSONL out, resumable, one bad line never stops the rest.
+
+Each graded line is written and flushed as soon as its chunk is done, so an interrupt loses at
+most the chunk in flight; re-running with the same output skips ids already written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.api import Grader, GradeRequest
+from grader.errors import GraderError, InputError
+
+
+@dataclass
+class BatchSummary:
+    graded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    id: str
+    request: GradeRequest | None
+    error: str | None
+
+
+def _parse_line(number: int, raw: str) -> _Line:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return _Line(number, f"line-{number}", None, f"invalid JSON: {exc.msg}")
+    if not isinstance(obj, dict):
+        return _Line(number, f"line-{number}", None, "a line must be a JSON object")
+    line_id = str(obj.get("id", f"line-{number}"))
+    answer = obj.get("answer")
+    if not isinstance(answer, str):
+        return _Line(number, line_id, None, "missing or non-string 'answer'")
+    if "reference" in obj:
+        reference = obj.get("reference")
+        if not isinstance(reference, str) or not reference.strip():
+            return _Line(number, line_id, None, "'reference' must be a non-empty string")
+        question_text = str(obj.get("question_text") or obj.get("question") or "")
+        request = GradeRequest(answer=answer, question_text=question_text, reference=reference)
+        return _Line(number, line_id, request, None)
+    question = obj.get("question")
+    if not isinstance(question, str) or not question.strip():
+        return _Line(number, line_id, None, "missing 'question' (a rubric id or question text)")
+    return _Line(number, line_id, GradeRequest(answer=answer, question=question), None)
+
+
+def done_ids(out_path: Path) -> set[str]:
+    """Ids already in the output; a torn last line from an interrupt is cut off first."""
+    if not out_path.exists():
+        return set()
+    ids: set[str] = set()
+    good_bytes = 0
+    with out_path.open("rb") as handle:
+        for raw in handle:
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                break
+            if not raw.endswith(b"\n"):
+                break
+            ids.add(str(obj.get("id")))
+            good_bytes += len(raw)
+    if good_bytes != out_path.stat().st_size:
+        with out_path.open("r+b") as handle:
+            handle.truncate(good_bytes)
+    return ids
+
+
+def _read_lines(in_path: Path) -> Iterator[_Line]:
+    try:
+        handle = in_path.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{in_path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip():
+                yield _parse_line(number, raw)
+
+
+def _record(line: _Line, result: Any) -> dict[str, Any]:
+    if isinstance(result, GraderError) or result is None:
+        message = str(result) if result is not None else (line.error or "unknown error")
+        return {"id": line.id, "line": line.number, "question": None, "score": None, "error": message}
+    return {"id": line.id, "line": line.number, **result.model_dump(mode="json")}
+
+
+def run_batch(
+    grader: Grader,
+    in_path: Path,
+    out_path: Path,
+    progress: bool = True,
+    chunk_size: int = 64,
+) -> BatchSummary:
+    """Grade every line of `in_path` into `out_path`, resuming where a previous run stopped."""
+    from tqdm import tqdm
+
+    if not in_path.is_file():
+        raise InputError(f"{in_path}: no such file")
+    skip = done_ids(out_path)
+    lines = list(_read_lines(in_path))
+    todo = [line for line in lines if line.id not in skip]
+    summary = BatchSummary(skipped=len(lines) - len(todo))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("a", encoding="utf-8") as out, tqdm(
+        total=len(todo), unit="answer", disable=not progress, desc="grading"
+    ) as bar:
+        for start in range(0, len(todo), chunk_size):
+            chunk = todo[start : start + chunk_size]
+            valid = [line for line in chunk if line.request is not None]
+            results = iter(grader.grade_many([line.request for line in valid if line.request]))
+            for line in chunk:
+                result = next(results) if line.request is not None else None
+                record = _record(line, result)
+                if "error" in record:
+                    summary.failed += 1
+                    summary.errors.append(f"{line.id}: {record['error']}")
+                else:
+                    summary.graded += 1
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+            bar.update(len(chunk))
+    return summary

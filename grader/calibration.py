@@ -1,0 +1,65 @@
+"""Applying a fitted calibration: scoring knobs and the monotone map from raw coverage to 0-10.
+
+Calibrations are fitted by `grade calibrate` (see `grader/fitting.py`) and shipped in
+`grader/data/calibration.json`, one entry per embedder/judge combination, because what a
+cosine of 0.7 means depends on the model that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from grader.scoring import ScoringParams
+
+DEFAULT_CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+UNCALIBRATED = "uncalibrated"
+
+
+def combination_key(embedder: str, judge: str) -> str:
+    return f"{embedder}|{judge}"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    version: str
+    params: ScoringParams
+    raw_points: tuple[float, ...] = (0.0, 1.0)
+    score_points: tuple[float, ...] = (0.0, 10.0)
+    judge_weight: float = 0.0
+    """Share of a point's credit taken from the judge's verdict (0 = judge ignored)."""
+
+    def to_score(self, raw: float) -> float:
+        """Monotone piecewise-linear map from raw coverage to the 0-10 scale."""
+        value = float(np.interp(raw, self.raw_points, self.score_points))
+        return round(min(10.0, max(0.0, value)), 1)
+
+
+def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tuple[Calibration, str | None]:
+    """The calibration for a combination, or the uncalibrated default with a warning."""
+    path = path or DEFAULT_CALIBRATION_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Calibration(UNCALIBRATED, ScoringParams()), f"no calibration file at {path}"
+    entry = data.get("combinations", {}).get(combination_key(embedder, judge))
+    if entry is None:
+        return Calibration(UNCALIBRATED, ScoringParams()), (
+            f"no calibration for embedder {embedder!r} with judge {judge!r}; "
+            "scores use the uncalibrated linear scale (run `grade calibrate`)"
+        )
+    known = {f.name for f in fields(ScoringParams)}
+    params = ScoringParams(**{k: v for k, v in entry.get("params", {}).items() if k in known})
+    return (
+        Calibration(
+            version=f"{data.get('version', '?')}:{combination_key(embedder, judge)}",
+            params=params,
+            raw_points=tuple(entry.get("raw_points", (0.0, 1.0))),
+            score_points=tuple(entry.get("score_points", (0.0, 10.0))),
+            judge_weight=float(entry.get("judge_weight", 0.0)),
+        ),
+        None,
+    )

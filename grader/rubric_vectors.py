@@ -1,0 +1,147 @@
+"""Embeddings of rubric texts, computed once per (embedder, rubric digest) and kept on disk.
+
+A rubric's points never change between answers, so re-encoding them per answer would waste
+most of the grading time; the digest in the file name makes a stale cache impossible.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.embedders import Embedder
+from grader.models import grader_home
+from grader.rubric import Rubric
+
+
+@dataclass(frozen=True)
+class RubricVectors:
+    rubric: Rubric
+    point_vectors: list[np.ndarray]
+    """Per point: one row per phrasing (English text first)."""
+    question_vectors: np.ndarray
+    """One row per question text (all languages)."""
+
+    @functools.cached_property
+    def baselines(self) -> np.ndarray:
+        """Per point: its similarity to the bare question, i.e. what an answer that only
+        restates the topic already scores. Credit is earned above this, which removes most
+        of the topic-level similarity every on-topic sentence has."""
+        if len(self.question_vectors) == 0:
+            return np.zeros(len(self.point_vectors), dtype=np.float32)
+        return np.array([float((pv @ self.question_vectors.T).max()) for pv in self.point_vectors])
+
+
+def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str]]:
+    point_texts = [p.all_phrasings() for p in rubric.points]
+    question_texts = rubric.question.all()
+    return point_texts, question_texts
+
+
+SHIPPED_DIR = Path(__file__).parent / "data" / "vectors"
+"""Precomputed vectors of the shipped rubrics for the default embedder, so that a first run
+does not spend minutes embedding 47 rubrics. Keyed by digest: an edited rubric misses and is
+recomputed into the user cache."""
+
+
+def _safe_name(embedder: Embedder) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", embedder.name)
+
+
+def _cache_file(embedder: Embedder, rubric: Rubric) -> Path:
+    return grader_home() / "embeddings" / _safe_name(embedder) / f"{rubric.id}-{rubric.digest}.npz"
+
+
+def _shipped(embedder: Embedder) -> dict[str, np.ndarray]:
+    return _load_shipped(SHIPPED_DIR / f"{_safe_name(embedder)}.npz")
+
+
+@functools.lru_cache(maxsize=4)
+def _load_shipped(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        return {key: data[key].astype(np.float32) for key in data.files}
+
+
+def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path:
+    """Store vectors (as float16, plenty for cosines) in the package's shipped cache."""
+    arrays: dict[str, np.ndarray] = {}
+    for rv in vectors.values():
+        key = f"{rv.rubric.id}-{rv.rubric.digest}"
+        arrays[f"{key}:points"] = np.concatenate(rv.point_vectors).astype(np.float16)
+        arrays[f"{key}:questions"] = rv.question_vectors.astype(np.float16)
+    path = SHIPPED_DIR / f"{_safe_name(embedder)}.npz"
+    SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **arrays)
+    _load_shipped.cache_clear()
+    return path
+
+
+def _split_points(rubric: Rubric, flat: np.ndarray) -> list[np.ndarray]:
+    counts = [len(p) for p in _texts(rubric)[0]]
+    return list(np.split(flat, np.cumsum(counts)[:-1]))
+
+
+def _save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = True) -> dict[str, RubricVectors]:
+    """Vectors for each rubric: from the disk cache, or encoded in one batch and saved."""
+    result: dict[str, RubricVectors] = {}
+    missing: list[Rubric] = []
+    shipped = _shipped(embedder) if use_cache else {}
+    for rubric in rubrics:
+        key = f"{rubric.id}-{rubric.digest}"
+        if f"{key}:points" in shipped:
+            result[rubric.id] = RubricVectors(
+                rubric, _split_points(rubric, shipped[f"{key}:points"]), shipped[f"{key}:questions"]
+            )
+            continue
+        path = _cache_file(embedder, rubric)
+        if use_cache and path.is_file():
+            try:
+                with np.load(path) as data:
+                    result[rubric.id] = RubricVectors(
+                        rubric, _split_points(rubric, data["points"]), data["questions"]
+                    )
+                    continue
+            except (OSError, KeyError, ValueError):
+                pass  # unreadable cache entry: recompute it below
+        missing.append(rubric)
+    if missing:
+        all_texts: list[str] = []
+        layout: list[tuple[list[int], int]] = []
+        for rubric in missing:
+            point_texts, question_texts = _texts(rubric)
+            counts = [len(t) for t in point_texts]
+            for texts in point_texts:
+                all_texts.extend(texts)
+            all_texts.extend(question_texts)
+            layout.append((counts, len(question_texts)))
+        encoded = embedder.encode(all_texts)
+        offset = 0
+        for rubric, (counts, n_questions) in zip(missing, layout):
+            n_points = sum(counts)
+            flat = encoded[offset : offset + n_points]
+            questions = encoded[offset + n_points : offset + n_points + n_questions]
+            offset += n_points + n_questions
+            result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions)
+            if use_cache:
+                _save_atomically(_cache_file(embedder, rubric), {"points": flat, "questions": questions})
+    return result

@@ -1,0 +1,141 @@
+"""Per-point embedding evidence -> raw coverage -> flags.
+
+For each point, the best cosine between any of its phrasings and any answer segment
+(sentences and 2-sentence windows) becomes credit through a sigmoid. Raw coverage is the
+weighted share of positive points earned, less what stated misconceptions cost. An answer
+that fits another rubric clearly better than the one asked is flagged off-topic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.results import PointResult
+from grader.rubric_vectors import RubricVectors
+from grader.segment import Segment
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """Knobs fitted by calibration; defaults are the hand-set starting point."""
+
+    center: float = 0.08
+    """Cosine above the point's baseline (its similarity to the bare question) at which the
+    point earns half its credit."""
+    scale: float = 0.03
+    """Sigmoid width: smaller means a sharper step between missing and met."""
+    misconception_center: float = 0.12
+    """A misconception needs a closer match than a point before it costs anything."""
+    misconception_margin: float = 0.02
+    """...and must fit its segment better than every positive point does."""
+    off_topic_margin: float = 0.12
+    """Coverage gap to another rubric above which an answer is off-topic."""
+    off_topic_max_coverage: float = 0.45
+    """An answer covering the asked rubric this well is never off-topic."""
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def similarity_table(segment_vectors: np.ndarray, vectors: RubricVectors) -> list[np.ndarray]:
+    """Per point: cosine of each segment to the point (max over its phrasings)."""
+    if len(segment_vectors) == 0:
+        return [np.zeros(0, dtype=np.float32) for _ in vectors.point_vectors]
+    return [(segment_vectors @ pv.T).max(axis=1) for pv in vectors.point_vectors]
+
+
+def coverage(sims: list[np.ndarray], vectors: RubricVectors, params: ScoringParams) -> float:
+    """Weighted share of positive points earned (no misconception penalty)."""
+    total = earned = 0.0
+    for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
+        if point.weight <= 0:
+            continue
+        best = float(per_segment.max()) if len(per_segment) else 0.0
+        earned += point.weight * _sigmoid((best - base - params.center) / params.scale)
+        total += point.weight
+    return earned / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    points: list[PointResult]
+    raw_score: float
+    """0-1: weighted positive credit minus misconception penalties."""
+    coverage: float
+    """0-1: weighted positive credit only."""
+
+
+def score_points(
+    segments: list[Segment],
+    segment_vectors: np.ndarray,
+    vectors: RubricVectors,
+    params: ScoringParams,
+) -> Evidence:
+    """Credit each point from its best-matching segment and combine into raw coverage."""
+    sims = similarity_table(segment_vectors, vectors)
+    positives = [i for i, p in enumerate(vectors.rubric.points) if p.weight > 0]
+    best_positive_per_segment = (
+        np.max(np.stack([sims[i] for i in positives]), axis=0)
+        if positives and len(segments)
+        else np.zeros(len(segments))
+    )
+    results: list[PointResult] = []
+    earned = penalty = total = 0.0
+    for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
+        if len(per_segment) == 0:
+            best_index, best = None, 0.0
+        else:
+            best_index = int(per_segment.argmax())
+            best = float(per_segment[best_index])
+        if point.weight > 0:
+            credit = _sigmoid((best - base - params.center) / params.scale)
+            earned += point.weight * credit
+            total += point.weight
+        else:
+            # A misconception shares its topic with the correct points, so plain similarity
+            # would punish correct answers; it counts only where it fits a segment better
+            # than any correct point does.
+            lead = best - float(best_positive_per_segment[best_index]) if best_index is not None else 0.0
+            credit = _sigmoid((best - base - params.misconception_center) / params.scale) * _sigmoid(
+                (lead - params.misconception_margin) / 0.01
+            )
+            penalty += -point.weight * credit
+        results.append(
+            PointResult(
+                id=point.id,
+                text=point.text,
+                weight=point.weight,
+                credit=round(credit, 4),
+                similarity=round(best, 4),
+                evidence=segments[best_index].text if best_index is not None else None,
+            )
+        )
+    cover = earned / total if total else 0.0
+    raw = max(0.0, min(1.0, (earned - penalty) / total)) if total else 0.0
+    return Evidence(results, raw, cover)
+
+
+def off_topic_match(
+    asked: str,
+    asked_coverage: float,
+    segment_vectors: np.ndarray,
+    all_vectors: dict[str, RubricVectors],
+    params: ScoringParams,
+) -> str | None:
+    """The rubric this answer fits clearly better than the asked one, if any."""
+    if asked_coverage >= params.off_topic_max_coverage or len(all_vectors) < 2:
+        return None
+    best_id, best_cover = asked, asked_coverage
+    for rubric_id, vectors in all_vectors.items():
+        if rubric_id == asked:
+            continue
+        cover = coverage(similarity_table(segment_vectors, vectors), vectors, params)
+        if cover > best_cover:
+            best_id, best_cover = rubric_id, cover
+    if best_id != asked and best_cover - asked_coverage >= params.off_topic_margin:
+        return best_id
+    return None

@@ -1,0 +1,96 @@
+"""Splitting an answer into the pieces that are matched against rubric points.
+
+Sentences alone miss claims spread over two sentences; the whole answer blurs them all
+together. Sentences plus windows of adjacent sentences worked best in our measurements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at CJK/full-width terminators (no space follows them in zh/ja text), at
+# ASCII terminators followed by white space, or at a line break. Decimal points ("0.01")
+# and abbreviations without a following space stay inside the sentence.
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+|\n+")
+_BULLET = re.compile(r"^\s*(?:[-*•▪️·]+|\d+[.)、]|[（(]?\d+[)）])\s*")
+_CLAUSE_BREAK = re.compile(r"(?<=[,，、;；])")
+_SCRIPT_PATTERNS = {
+    "ja": re.compile(r"[\u3040-\u30ff]"),
+    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "ru": re.compile(r"[\u0400-\u04ff]"),
+    "en": re.compile(r"[A-Za-z]"),
+}
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "т.е.", "т.д.", "т.п.", "напр.", "др.")
+MAX_SEGMENT_CHARS = 320
+MIN_SEGMENT_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    first: int
+    """Index of the first sentence covered."""
+    last: int
+    """Index of the last sentence covered (== first for a single sentence)."""
+
+
+def _split_long(sentence: str) -> list[str]:
+    """Cut a run-on sentence at clause punctuation into pieces of bounded length."""
+    if len(sentence) <= MAX_SEGMENT_CHARS:
+        return [sentence]
+    pieces: list[str] = []
+    current = ""
+    for clause in _CLAUSE_BREAK.split(sentence):
+        if current and len(current) + len(clause) > MAX_SEGMENT_CHARS:
+            pieces.append(current)
+            current = ""
+        current += clause
+        while len(current) > MAX_SEGMENT_CHARS:  # a clause with no punctuation at all
+            pieces.append(current[:MAX_SEGMENT_CHARS])
+            current = current[MAX_SEGMENT_CHARS:]
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of an en/zh/ja/ru text, bullets stripped, fragments merged forward."""
+    result: list[str] = []
+    for raw in _SENTENCE_END.split(text):
+        if raw is None:
+            continue
+        sentence = _BULLET.sub("", raw).strip()
+        if not sentence:
+            continue
+        for piece in _split_long(sentence):
+            piece = piece.strip()
+            if result and (
+                len(piece) < MIN_SEGMENT_CHARS or result[-1].lower().endswith(_ABBREVIATIONS)
+            ):
+                result[-1] = f"{result[-1]} {piece}".strip()
+            elif piece:
+                result.append(piece)
+    return result
+
+
+def segments(text: str, window: int = 2) -> list[Segment]:
+    """Each sentence, then each run of `window` adjacent sentences."""
+    sents = sentences(text)
+    out = [Segment(s, i, i) for i, s in enumerate(sents)]
+    for size in range(2, window + 1):
+        for i in range(len(sents) - size + 1):
+            joiner = "" if detect_language(sents[i]) in ("zh", "ja") else " "
+            out.append(Segment(joiner.join(sents[i : i + size]), i, i + size - 1))
+    return out
+
+
+def detect_language(text: str) -> str:
+    """The dominant script's language: kana means ja, Han without kana zh, Cyrillic ru."""
+    counts = {lang: len(p.findall(text)) for lang, p in _SCRIPT_PATTERNS.items()}
+    if counts["ja"] >= 2 or (counts["ja"] and counts["ja"] * 10 >= counts["zh"]):
+        return "ja"
+    # Han characters carry ~2-3x the content of a Latin letter; weigh them up.
+    weighted = {"zh": counts["zh"] * 3, "ru": counts["ru"], "en": counts["en"]}
+    best = max(weighted, key=lambda lang: weighted[lang])
+    return best if weighted[best] else "en"
