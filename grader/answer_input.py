@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 import sys
 from pathlib import Path
 
 from grader.errors import InputError
+
+_CASE_FLIP = re.compile(r"[a-zа-яё][A-ZА-ЯЁ]")
 
 MAX_ANSWER_CHARS = 20_000
 """Answers longer than this are graded on their first MAX_ANSWER_CHARS characters: no real
@@ -35,10 +38,13 @@ def decode_bytes(data: bytes, name: str) -> str:
         raise InputError(f"{name}: looks like a binary file, not a text answer")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    candidates = [str(match) for match in from_bytes(data)]
+    if not candidates:
         raise InputError(f"{name}: cannot detect the text encoding (is it a binary file?)")
-    return str(best)
+    # Short Cyrillic texts decode "validly" as both cp1251 and koi8-r; the wrong one has
+    # capitals in the middle of words ("аЮРВ"). Prefer the candidate with fewest such flips,
+    # keeping the detector's order among equals.
+    return min(candidates, key=lambda text: len(_CASE_FLIP.findall(text)))
 
 
 def read_answer(source: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +23,8 @@ from grader.scoring import off_topic_match, score_points
 from grader.segment import Segment, detect_language, segments, sentences
 
 PACKAGE_DIR = Path(__file__).parent
+_ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+"""A `--q` value of this shape is a mistyped id (suggest one), not a question to match."""
 OFF_TOPIC_CAP = 2.0
 """Highest score an off-topic answer can get: it may share vocabulary, not substance."""
 
@@ -57,6 +60,12 @@ def reference_rubric(question_text: str, reference: str) -> Rubric:
         reference_answer=reference,
         draft=True,
     )
+
+
+def _raise_error(result: Grade | GraderError) -> Grade:
+    if isinstance(result, GraderError):
+        raise result
+    return result
 
 
 class Grader:
@@ -138,8 +147,7 @@ class Grader:
         exact = self.rubrics.lookup(question)
         if exact is not None:
             return exact
-        looks_like_id = len(question) <= 40 and " " not in question.strip()
-        if not looks_like_id:
+        if not _ID_LIKE.fullmatch(question.strip()):
             matched = self.match([question])[0]
             if matched.question is not None:
                 return self.rubrics[matched.question]
@@ -147,13 +155,16 @@ class Grader:
 
     # -- grading ------------------------------------------------------------------------------
     def grade(self, answer: str, question: str) -> Grade:
-        """Grade one answer to the question named by id, alias or text."""
-        return next(iter(self.grade_many([GradeRequest(answer=answer, question=question)])))
+        """Grade one answer to the question named by id, alias or text.
+
+        Raises `GraderError` (e.g. `InputError` for an empty answer, `UnknownQuestion`).
+        """
+        return _raise_error(next(iter(self.grade_many([GradeRequest(answer=answer, question=question)]))))
 
     def grade_reference(self, answer: str, question_text: str, reference: str) -> Grade:
         """Grade one answer against a reference answer, for questions with no rubric."""
         request = GradeRequest(answer=answer, question_text=question_text, reference=reference)
-        return next(iter(self.grade_many([request])))
+        return _raise_error(next(iter(self.grade_many([request]))))
 
     def grade_many(self, requests: Iterable[GradeRequest], chunk_size: int = 64) -> Iterator[Grade | GraderError]:
         """Grades in input order; an invalid request yields its `GraderError` instead.

@@ -69,10 +69,11 @@ def main() -> None:
 @_common_grader_options
 def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
     """Grade one answer FILE against the rubric of question --q."""
-    from grader.answer_input import read_answer
+    from grader.answer_input import prepare_answer, read_answer
     from grader.report import render_grade
 
     text = read_answer(file)
+    prepare_answer(text)  # refuse empty input before any model loads
     grader = _make_grader(judge, rubrics_dir, embedder)
     rubric = grader.resolve(question)  # fail on a bad id before loading any model
     grade = grader.grade(text, question=rubric.id)

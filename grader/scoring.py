@@ -27,10 +27,11 @@ class ScoringParams:
     point earns half its credit."""
     scale: float = 0.03
     """Sigmoid width: smaller means a sharper step between missing and met."""
-    misconception_center: float = 0.12
-    """A misconception needs a closer match than a point before it costs anything."""
-    misconception_margin: float = 0.02
-    """...and must fit its segment better than every positive point does."""
+    misconception_center: float = 0.0
+    """A misconception must match at least this far above its baseline..."""
+    misconception_margin: float = 0.04
+    """...and fit its segment better than every positive point does by this margin: a
+    misconception shares its topic (and so its baseline) with the correct points."""
     off_topic_margin: float = 0.12
     """Coverage gap to another rubric above which an answer is off-topic."""
     off_topic_max_coverage: float = 0.45
@@ -101,7 +102,7 @@ def score_points(
             # than any correct point does.
             lead = best - float(best_positive_per_segment[best_index]) if best_index is not None else 0.0
             credit = _sigmoid((best - base - params.misconception_center) / params.scale) * _sigmoid(
-                (lead - params.misconception_margin) / 0.01
+                (lead - params.misconception_margin) / 0.015
             )
             penalty += -point.weight * credit
         results.append(

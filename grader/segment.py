@@ -68,7 +68,8 @@ def sentences(text: str) -> list[str]:
             if result and (
                 len(piece) < MIN_SEGMENT_CHARS or result[-1].lower().endswith(_ABBREVIATIONS)
             ):
-                result[-1] = f"{result[-1]} {piece}".strip()
+                joiner = "" if detect_language(piece) in ("zh", "ja") else " "
+                result[-1] = f"{result[-1]}{joiner}{piece}".strip()
             elif piece:
                 result.append(piece)
     return result

@@ -1,0 +1,102 @@
+"""The `grade` command as users run it: real processes, real model, exact contract names."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+def grade(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        input=stdin.decode("utf-8") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    return result
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_grade_file_json_contract() -> None:
+    result = grade("examples/batchnorm_en.txt", "--q", "batchnorm", "--json", "--judge", "none")
+    assert result.returncode == 0, result.stderr
+    grade_obj = json.loads(result.stdout)
+    for key in ("question", "score", "points", "flags", "embedder", "judge", "rubric_digest"):
+        assert key in grade_obj
+    assert grade_obj["question"] == "batchnorm" and 0 <= grade_obj["score"] <= 10
+    for point in grade_obj["points"]:
+        assert {"id", "text", "credit", "similarity", "evidence"} <= set(point)
+
+
+def test_grade_stdin_table_output() -> None:
+    answer = "学习率太高会导致损失震荡甚至发散，太低则收敛非常慢。".encode()
+    result = grade("-", "--q", "learning-rate", stdin=answer)
+    assert result.returncode == 0, result.stderr
+    assert "Score:" in result.stdout and "learning-rate" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["missing.txt", "--q", "batchnorm"], ["missing.txt", "no such file"]),
+        (["examples/batchnorm_en.txt", "--q", "batchnrom"], ["did you mean batchnorm"]),
+    ],
+)
+def test_bad_input_is_one_line_error(args: list[str], fragments: list[str]) -> None:
+    assert_one_line_error(grade(*args), *fragments)
+
+
+def test_empty_and_binary_answers(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n \n", encoding="utf-8")
+    assert_one_line_error(grade(str(empty), "--q", "batchnorm"), "empty")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 64)
+    assert_one_line_error(grade(str(binary), "--q", "batchnorm"), "binary")
+
+
+def test_rubrics_list_json() -> None:
+    result = grade("rubrics", "list", "--json")
+    assert result.returncode == 0
+    rows = json.loads(result.stdout)
+    assert {"batchnorm", "learning-rate", "cnn-params-image-size"} <= {r["id"] for r in rows}
+    assert all("question" in r for r in rows)
+
+
+def test_rubrics_show_and_unknown() -> None:
+    shown = grade("rubrics", "show", "bn")
+    assert shown.returncode == 0 and "batchnorm" in shown.stdout and "ja12" in shown.stdout
+    assert_one_line_error(grade("rubrics", "show", "nope"), "unknown question")
+
+
+def test_rubrics_check_reports_file_line(tmp_path: Path) -> None:
+    broken = tmp_path / "rubrics"
+    broken.mkdir()
+    (broken / "x.yaml").write_text("id: x\nquestion: {en: Q}\npoints:\n  - {id: a, text: t, weight: 0}\n", encoding="utf-8")
+    result = grade("rubrics", "check", "--rubrics", str(broken), "--no-catalogue")
+    assert result.returncode != 0
+    assert f"{broken / 'x.yaml'}:4: points.0.weight" in result.stdout
+
+
+def test_info_json() -> None:
+    result = grade("info", "--json", "--judge", "none")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["embedder"]["name"] == "embeddinggemma-300m" and info["embedder"]["dimension"] == 768
+    assert {"version", "judge", "rubric_dir", "cache_dir"} <= set(info)

@@ -1,0 +1,98 @@
+"""End-to-end grading with the real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader import Grade, Grader, GradeRequest, GraderError, UnknownQuestion
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ja", "ru"])
+def test_batchnorm_answers_are_ordered_by_quality(grader: Grader, batchnorm_answers, lang: str) -> None:
+    answers = batchnorm_answers[lang]
+    scores = {kind: grader.grade(text, question="batchnorm") for kind, text in answers.items()}
+    correct, partial, wrong, off_topic = (scores[k].score for k in ("correct", "partial", "wrong", "off_topic"))
+    assert correct is not None and partial is not None and wrong is not None and off_topic is not None
+    assert correct >= partial + 2.0, scores
+    assert partial > wrong, scores
+    assert correct >= off_topic + 4.0, scores
+    assert "off-topic" in scores["off_topic"].flags
+    assert "off-topic" not in scores["correct"].flags
+    assert scores["correct"].language == lang
+
+
+def test_grade_records_what_produced_it(grader: Grader, batchnorm_answers) -> None:
+    grade = grader.grade(batchnorm_answers["en"]["correct"], question="bn")
+    assert isinstance(grade, Grade)
+    assert grade.question == "batchnorm"
+    assert grade.embedder == "embeddinggemma-300m"
+    assert grade.judge == "none"
+    assert grade.rubric_digest == grader.rubrics["batchnorm"].digest
+    ids = [p.id for p in grade.points]
+    assert ids == [p.id for p in grader.rubrics["batchnorm"].points]
+    met = [p for p in grade.points if p.weight > 0 and (p.credit or 0) > 0.5]
+    assert met and all(p.evidence for p in met)
+
+
+def test_question_text_in_any_language_resolves(grader: Grader) -> None:
+    assert grader.resolve("为什么批归一化很重要？").id == "batchnorm"
+    assert grader.resolve("Что будет, если learning rate слишком большой?").id == "learning-rate"
+    assert grader.resolve("画像サイズが2倍になるとCNNのパラメータ数はどうなりますか？").id == "cnn-params-image-size"
+
+
+def test_unknown_question_suggests_nearest_id(grader: Grader) -> None:
+    with pytest.raises(UnknownQuestion, match="did you mean batchnorm"):
+        grader.resolve("batchnrom")
+
+
+def test_misconception_costs_points(grader: Grader) -> None:
+    right = (
+        "The number of parameters of a convolutional layer does not change when the image doubles: "
+        "it depends only on the kernel size and the numbers of input and output channels, "
+        "because the same kernel weights are shared across all spatial positions."
+    )
+    wrong = (
+        "When the image doubles in size, the convolutional layers need four times as many parameters, "
+        "because there are four times as many pixels, so the parameter count grows with the image size."
+    )
+    good = grader.grade(right, question="cnn-params-image-size")
+    bad = grader.grade(wrong, question="cnn-params-image-size")
+    assert good.score is not None and bad.score is not None
+    assert good.score >= bad.score + 3.0, (good, bad)
+    penalties = [p for p in bad.points if p.weight < 0 and (p.credit or 0) > 0.5]
+    assert penalties, bad.points
+
+
+def test_grade_many_keeps_input_order_and_reports_bad_items(grader: Grader, batchnorm_answers) -> None:
+    requests = [
+        GradeRequest(answer=batchnorm_answers["en"]["correct"], question="batchnorm"),
+        GradeRequest(answer="   ", question="batchnorm"),
+        GradeRequest(answer=batchnorm_answers["en"]["wrong"], question="batchnorm"),
+        GradeRequest(answer="x", question="no-such-question-id"),
+    ]
+    results = list(grader.grade_many(requests))
+    assert isinstance(results[0], Grade) and isinstance(results[2], Grade)
+    assert isinstance(results[1], GraderError) and "empty" in str(results[1])
+    assert isinstance(results[3], UnknownQuestion)
+    assert results[0].score > results[2].score  # type: ignore[union-attr,operator]
+
+
+def test_reference_answer_grading(grader: Grader) -> None:
+    reference = (
+        "A linked list stores elements in nodes connected by pointers. "
+        "Insertion and deletion only change pointers and need no shifting of elements. "
+        "It does not support random access by index."
+    )
+    good = grader.grade_reference(
+        "Use a linked list: inserting or deleting only updates the pointers of neighbouring nodes, "
+        "so no elements are moved; but you lose O(1) access by index.",
+        question_text="Which structure suits frequent insertions and deletions?",
+        reference=reference,
+    )
+    bad = grader.grade_reference(
+        "Use an array because it is stored contiguously.",
+        question_text="Which structure suits frequent insertions and deletions?",
+        reference=reference,
+    )
+    assert good.question is None and len(good.points) == 3
+    assert good.score is not None and bad.score is not None and good.score > bad.score + 2.0

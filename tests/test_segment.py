@@ -1,0 +1,41 @@
+"""Sentence segmentation and language detection for en/zh/ja/ru."""
+
+from __future__ import annotations
+
+from grader.segment import detect_language, segments, sentences
+
+
+def test_english_keeps_decimals_and_abbreviations() -> None:
+    assert sentences("Use lr=0.01, e.g. with Adam. It converges! Does it? Yes, fast") == [
+        "Use lr=0.01, e.g. with Adam.", "It converges!", "Does it?", "Yes, fast",
+    ]
+
+
+def test_cjk_full_width_terminators_without_spaces() -> None:
+    assert sentences("批归一化很重要。它能加快训练！为什么？") == ["批归一化很重要。", "它能加快训练！", "为什么？"]
+    assert sentences("正規化します。学習が速くなります。") == ["正規化します。", "学習が速くなります。"]
+
+
+def test_russian_and_bullets() -> None:
+    text = "Причины:\n- слишком большой шаг;\n• плохая инициализация.\n1) мало данных"
+    assert sentences(text) == ["Причины:", "слишком большой шаг;", "плохая инициализация.", "мало данных"]
+
+
+def test_windows_join_adjacent_sentences() -> None:
+    segs = segments("A is one. B is two. C is three.")
+    assert [s.text for s in segs] == ["A is one.", "B is two.", "C is three.", "A is one. B is two.", "B is two. C is three."]
+    cjk = segments("批归一化很重要。它能加快训练。")
+    assert cjk[-1].text == "批归一化很重要。它能加快训练。"
+
+
+def test_long_run_on_sentence_is_cut_at_clauses() -> None:
+    text = "，".join(["这是一个很长的分句"] * 80) + "。"
+    assert all(len(s) <= 320 for s in sentences(text)) and len(sentences(text)) > 1
+
+
+def test_detect_language() -> None:
+    assert detect_language("Batch normalization matters.") == "en"
+    assert detect_language("批归一化很重要，因为它能稳定训练。") == "zh"
+    assert detect_language("バッチ正規化は重要です。") == "ja"
+    assert detect_language("Батч-нормализация важна, потому что стабилизирует обучение.") == "ru"
+    assert detect_language("BN 可以加速 training 的收敛。") == "zh"
