@@ -36,6 +36,19 @@ def default_rubrics_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """An answer segmented and embedded, with its rubric: everything scoring needs."""
+
+    rubric: Rubric
+    vectors: RubricVectors
+    text: str
+    warnings: list[str]
+    segments: list[Segment]
+    segment_vectors: np.ndarray
+    in_catalogue: bool
+
+
+@dataclass(frozen=True)
 class GradeRequest:
     """One answer to grade: against a rubric (`question`) or an ad-hoc `reference` answer."""
 
@@ -189,46 +202,48 @@ class Grader:
             raise GraderError("no question given")
         return self.resolve(request.question), text, warnings, True
 
-    def _grade_chunk(self, requests: list[GradeRequest]) -> list[Grade | GraderError]:
-        prepared: list[tuple[Rubric, str, list[str], bool] | GraderError] = []
+    def evidence(self, requests: list[GradeRequest]) -> list[Prepared | GraderError]:
+        """Segment and embed a chunk of answers (each distinct segment encoded once)."""
+        resolved: list[tuple[Rubric, str, list[str], bool] | GraderError] = []
         for request in requests:
             try:
-                prepared.append(self._prepare(request))
+                resolved.append(self._prepare(request))
             except GraderError as error:
-                prepared.append(error)
+                resolved.append(error)
         answer_segments: list[list[Segment]] = []
         unique: dict[str, int] = {}
-        for item in prepared:
+        for item in resolved:
             segs = [] if isinstance(item, GraderError) else segments(item[1])
             answer_segments.append(segs)
             for seg in segs:
                 unique.setdefault(seg.text, len(unique))
         vectors = self.embedder.encode(list(unique)) if unique else np.zeros((0, 1), np.float32)
-        adhoc = [item[0] for item in prepared if not isinstance(item, GraderError) and not item[3]]
+        adhoc = [item[0] for item in resolved if not isinstance(item, GraderError) and not item[3]]
         adhoc_vectors = vectors_for(adhoc, self.embedder) if adhoc else {}
-        out: list[Grade | GraderError] = []
-        for item, segs in zip(prepared, answer_segments):
+        out: list[Prepared | GraderError] = []
+        for item, segs in zip(resolved, answer_segments):
             if isinstance(item, GraderError):
                 out.append(item)
                 continue
             rubric, text, warnings, in_catalogue = item
             seg_vectors = vectors[[unique[s.text] for s in segs]] if segs else vectors[:0]
             rv = self.rubric_vectors[rubric.id] if in_catalogue else adhoc_vectors[rubric.id]
-            out.append(self._grade_one(rubric, rv, text, warnings, segs, seg_vectors, in_catalogue))
+            out.append(Prepared(rubric, rv, text, warnings, segs, seg_vectors, in_catalogue))
         return out
 
-    def _grade_one(
-        self,
-        rubric: Rubric,
-        rubric_vectors: RubricVectors,
-        text: str,
-        warnings: list[str],
-        segs: list[Segment],
-        seg_vectors: np.ndarray,
-        in_catalogue: bool,
-    ) -> Grade:
-        calibration = self.calibration
-        evidence = score_points(segs, seg_vectors, rubric_vectors, calibration.params)
+    def _grade_chunk(self, requests: list[GradeRequest]) -> list[Grade | GraderError]:
+        return [
+            item if isinstance(item, GraderError) else self.grade_prepared(item, self.calibration)
+            for item in self.evidence(requests)
+        ]
+
+    def grade_prepared(self, prepared: Prepared, calibration: Calibration) -> Grade:
+        """Score embedded evidence under a calibration (fitting calls this with candidates)."""
+        rubric, text, warnings, in_catalogue = (
+            prepared.rubric, prepared.text, prepared.warnings, prepared.in_catalogue
+        )
+        seg_vectors = prepared.segment_vectors
+        evidence = score_points(prepared.segments, seg_vectors, prepared.vectors, calibration.params)
         flags: list[str] = []
         if warnings:
             flags.append("truncated")

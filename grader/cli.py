@@ -203,6 +203,98 @@ def models_list() -> None:
         click.echo(f"{spec.name:<40} {spec.kind:<9} ~{spec.size_mb} MB  {state}")
 
 
+@main.command("match")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+@_common_grader_options
+def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Match a question (any language) to a rubric; TEXT `-` reads one question per stdin line."""
+    questions = [line.strip() for line in sys.stdin] if text == "-" else [text]
+    questions = [q for q in questions if q]
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    for matched in grader.match(questions):
+        record = {
+            "question": matched.question,
+            "similarity": matched.similarity,
+            "alternatives": [{"question": q, "similarity": s} for q, s in matched.alternatives],
+        }
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            others = ", ".join(f"{q} {s:.2f}" for q, s in matched.alternatives)
+            click.echo(f"{matched.question or '(no match)'}  {matched.similarity:.2f}   next: {others}")
+
+
+@main.command("transcript")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="JSONL, one line per exchange (appended; resumes by file).")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), help="Self-contained HTML report (one page per file).")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="CSV summary, one row per exchange.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "vtt", "srt"]), help="Force the input format.")
+@_common_grader_options
+def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path: Path | None, csv_path: Path | None,
+                       fmt: str | None, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Find the questions in interview transcripts, grade the answers, report."""
+    from grader.transcript_runs import run_transcripts
+
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    summary = run_transcripts(grader, list(files), out_path, html_path, csv_path, fmt)  # type: ignore[arg-type]
+    for line in summary.lines:
+        click.echo(line)
+    if summary.failed:
+        raise click.ClickException(f"{summary.failed} of {len(files)} file(s) failed (the others were graded)")
+
+
+@main.command("eval")
+@click.option("--samples", "samples_path", type=click.Path(path_type=Path), help="JSONL file or directory (default: eval/).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=Path("agreement.png"), show_default=True)
+@_common_grader_options
+def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Agreement with hand-graded samples: QWK, Spearman, Pearson, MAE, per language and kind."""
+    from grader.evaluation import DEFAULT_SAMPLES, build_report, format_report, load_samples, plot
+    from grader.fitting import request_for
+
+    samples = load_samples(samples_path or DEFAULT_SAMPLES)
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    predicted = [
+        None if isinstance(r, GraderError) else r.score
+        for r in grader.grade_many([request_for(s) for s in samples])
+    ]
+    report = build_report(samples, predicted)
+    report["embedder"], report["judge"] = grader.embedder.name, grader.judge_name
+    report["calibration"] = grader.calibration.version
+    report["plot"] = str(plot(samples, predicted, plot_path))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{len(samples)} samples; embedder {report['embedder']}, judge {report['judge']}, calibration {report['calibration']}")
+        click.echo(format_report(report))
+        click.echo(f"plot: {report['plot']}")
+
+
+@main.command("calibrate")
+@click.option("--samples", "samples_path", type=click.Path(path_type=Path), help="JSONL file or directory (default: eval/).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Calibration file (default: the shipped one).")
+@_common_grader_options
+def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+    """Fit the raw -> 0-10 map and scoring knobs, holding out whole questions."""
+    from grader.evaluation import DEFAULT_SAMPLES, load_samples
+    from grader.fitting import fit, write_calibration
+
+    samples = load_samples(samples_path or DEFAULT_SAMPLES)
+    grader = _make_grader(judge, rubrics_dir, embedder)
+    result = fit(grader, samples)
+    path = write_calibration(result, grader.embedder.name, grader.judge_name, len(samples), out_path)
+    held = result.held_out
+    click.echo(
+        f"fitted on {len(samples)} samples ({result.tried} settings tried); held-out questions: "
+        f"QWK {held['qwk']:.3f}, Spearman {held['spearman']:.3f}, MAE {held['mae']:.2f}"
+    )
+    click.echo(f"params: {result.params}")
+    click.echo(f"wrote {path}")
+
+
 @main.command("info")
 @click.option("--json", "as_json", is_flag=True)
 @_common_grader_options

@@ -22,12 +22,17 @@ from grader.segment import Segment
 class ScoringParams:
     """Knobs fitted by calibration; defaults are the hand-set starting point."""
 
-    center: float = 0.08
-    """Cosine above the point's baseline (its similarity to the bare question) at which the
-    point earns half its credit."""
+    center: float = 0.78
+    """Cosine at which a point with an average baseline earns half its credit."""
+    baseline_weight: float = 0.5
+    """How far a point's own baseline (its similarity to the bare question, which any
+    on-topic sentence gets for free) moves its threshold: 0 = one absolute threshold for all
+    points; 1 = fully relative. Fully relative over-penalises terse answers whose subject is
+    implied by the question ("Too high and it diverges")."""
     scale: float = 0.03
     """Sigmoid width: smaller means a sharper step between missing and met."""
     misconception_center: float = 0.0
+    BASELINE_ANCHOR = 0.7  # typical point-to-question cosine; keeps `center` interpretable
     """A misconception must match at least this far above its baseline..."""
     misconception_margin: float = 0.04
     """...and fit its segment better than every positive point does by this margin: a
@@ -40,6 +45,10 @@ class ScoringParams:
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
+
+
+def _threshold(base: float, params: ScoringParams) -> float:
+    return params.center + params.baseline_weight * (base - ScoringParams.BASELINE_ANCHOR)
 
 
 def similarity_table(segment_vectors: np.ndarray, vectors: RubricVectors) -> list[np.ndarray]:
@@ -56,7 +65,7 @@ def coverage(sims: list[np.ndarray], vectors: RubricVectors, params: ScoringPara
         if point.weight <= 0:
             continue
         best = float(per_segment.max()) if len(per_segment) else 0.0
-        earned += point.weight * _sigmoid((best - base - params.center) / params.scale)
+        earned += point.weight * _sigmoid((best - _threshold(base, params)) / params.scale)
         total += point.weight
     return earned / total if total else 0.0
 
@@ -93,7 +102,7 @@ def score_points(
             best_index = int(per_segment.argmax())
             best = float(per_segment[best_index])
         if point.weight > 0:
-            credit = _sigmoid((best - base - params.center) / params.scale)
+            credit = _sigmoid((best - _threshold(base, params)) / params.scale)
             earned += point.weight * credit
             total += point.weight
         else:

@@ -1,0 +1,147 @@
+"""`grade calibrate`: fit scoring knobs and the raw -> 0-10 map to human grades.
+
+Answers are embedded once; each candidate setting of the knobs is then scored with whole
+questions held out (leave-one-question-out isotonic regression), so the reported agreement
+is what a question the calibration never saw can expect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.api import OFF_TOPIC_CAP, Grader, GradeRequest, Prepared
+from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
+from grader.errors import GraderError
+from grader.evaluation import Sample, agreement
+from grader.scoring import ScoringParams, off_topic_match, score_points
+
+GRID = {
+    "center": (0.72, 0.75, 0.78, 0.81),
+    "baseline_weight": (0.0, 0.5, 1.0),
+    "scale": (0.02, 0.035, 0.05),
+    "misconception_margin": (0.02, 0.05),
+}
+
+
+def request_for(sample: Sample) -> GradeRequest:
+    if sample.reference is not None:
+        return GradeRequest(answer=sample.answer, question_text=sample.question_text, reference=sample.reference)
+    return GradeRequest(answer=sample.answer, question=sample.question)
+
+
+def prepare_all(grader: Grader, samples: Sequence[Sample], chunk: int = 64) -> list[Prepared | GraderError]:
+    prepared: list[Prepared | GraderError] = []
+    for start in range(0, len(samples), chunk):
+        prepared += grader.evidence([request_for(s) for s in samples[start : start + chunk]])
+    return prepared
+
+
+def raw_and_capped(
+    grader: Grader, prepared: Sequence[Prepared | GraderError], params: ScoringParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw coverage per sample (NaN where unscorable) and whether it is off-topic."""
+    raws = np.full(len(prepared), np.nan)
+    off = np.zeros(len(prepared), dtype=bool)
+    for i, item in enumerate(prepared):
+        if isinstance(item, GraderError):
+            continue
+        evidence = score_points(item.segments, item.segment_vectors, item.vectors, params)
+        raws[i] = evidence.raw_score
+        if item.in_catalogue:
+            off[i] = off_topic_match(
+                item.rubric.id, evidence.coverage, item.segment_vectors, grader.rubric_vectors, params
+            ) is not None
+    return raws, off
+
+
+def _isotonic(raw: np.ndarray, grades: np.ndarray) -> Any:
+    from sklearn.isotonic import IsotonicRegression
+
+    return IsotonicRegression(y_min=0.0, y_max=10.0, out_of_bounds="clip").fit(raw, grades)
+
+
+def held_out_predictions(raws: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Each question's scores from an isotonic map fitted on all other questions."""
+    predictions = np.full(len(raws), np.nan)
+    group_array = np.asarray(groups)
+    valid = ~np.isnan(raws)
+    for group in sorted(set(groups)):
+        test = (group_array == group) & valid
+        train = (group_array != group) & valid
+        if not test.any() or train.sum() < 10:
+            continue
+        predictions[test] = _isotonic(raws[train], grades[train]).predict(raws[test])
+    predictions = np.where(off, np.minimum(predictions, OFF_TOPIC_CAP), predictions)
+    return predictions
+
+
+@dataclass
+class FitResult:
+    params: ScoringParams
+    raw_points: list[float]
+    score_points: list[float]
+    held_out: dict[str, float]
+    """Leave-one-question-out agreement of the chosen setting."""
+    held_out_predictions: list[float | None]
+    tried: int
+
+
+def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, ...]] | None = None) -> FitResult:
+    """Choose the knob setting with the best held-out QWK, then fit the map on all samples."""
+    grid = grid or GRID
+    prepared = prepare_all(grader, samples)
+    grades = np.array([s.grade for s in samples])
+    groups = [s.question_key for s in samples]
+    best: tuple[float, ScoringParams, np.ndarray, np.ndarray, np.ndarray] | None = None
+    keys = list(grid)
+    tried = 0
+    for values in itertools.product(*(grid[k] for k in keys)):
+        params = dataclasses.replace(ScoringParams(), **dict(zip(keys, values)))
+        raws, off = raw_and_capped(grader, prepared, params)
+        predictions = held_out_predictions(raws, off, grades, groups)
+        mask = ~np.isnan(predictions)
+        qwk = agreement(grades[mask], predictions[mask])["qwk"]
+        tried += 1
+        if best is None or qwk > best[0]:
+            best = (qwk, params, raws, off, predictions)
+    assert best is not None
+    _, params, raws, _, predictions = best
+    valid = ~np.isnan(raws)
+    iso = _isotonic(raws[valid], grades[valid])
+    mask = ~np.isnan(predictions)
+    return FitResult(
+        params=params,
+        raw_points=[round(float(x), 5) for x in iso.X_thresholds_],
+        score_points=[round(float(y), 4) for y in iso.y_thresholds_],
+        held_out=agreement(grades[mask], predictions[mask]),
+        held_out_predictions=[None if np.isnan(p) else float(p) for p in predictions],
+        tried=tried,
+    )
+
+
+def write_calibration(result: FitResult, embedder: str, judge: str, samples: int, path: Path | None = None) -> Path:
+    """Add or replace one combination's entry; the file version changes with every fit."""
+    path = path or DEFAULT_CALIBRATION_FILE
+    data: dict[str, Any] = {"combinations": {}}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data["version"] = date.today().isoformat() + f"-{len(data.get('combinations', {})) + 1}"
+    data.setdefault("combinations", {})[combination_key(embedder, judge)] = {
+        "params": dataclasses.asdict(result.params),
+        "raw_points": result.raw_points,
+        "score_points": result.score_points,
+        "fitted_on": samples,
+        "held_out": {k: round(v, 4) for k, v in result.held_out.items()},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

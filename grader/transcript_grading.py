@@ -1,0 +1,113 @@
+"""Grading whole interviews: turns -> exchanges (question + answer) -> grades."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grader.api import Grader, GradeRequest
+from grader.errors import GraderError
+from grader.matching import Match
+from grader.results import Grade
+from grader.transcripts import (
+    Exchange,
+    Format,
+    assign_roles,
+    is_clarifying_question,
+    is_follow_up,
+    is_small_talk,
+    parse_turns,
+)
+
+
+@dataclass
+class MatchedExchange:
+    exchange: Exchange
+    match: Match
+
+
+@dataclass
+class ExchangeResult:
+    n: int
+    question: str | None
+    question_text: str
+    answer: str
+    match_similarity: float
+    grade: Grade | None
+    error: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The `--out` JSON line: n, question, question_text, answer, score, points, flags."""
+        flags = list(self.grade.flags) if self.grade else []
+        if self.question is None:
+            flags.append("out-of-catalogue")
+        elif not self.answer:
+            flags.append("no-answer")
+        return {
+            "n": self.n,
+            "question": self.question,
+            "question_text": self.question_text,
+            "answer": self.answer,
+            "score": self.grade.score if self.grade else None,
+            "points": [p.model_dump(mode="json") for p in self.grade.points] if self.grade else [],
+            "flags": flags,
+            "match_similarity": self.match_similarity,
+            **({"error": self.error} if self.error else {}),
+        }
+
+
+def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filename: str = "") -> list[MatchedExchange]:
+    """Group turns into exchanges; each new catalogue question (or a clearly new question)
+    starts one, follow-ups on the same topic stay in it, small talk is dropped."""
+    turns = parse_turns(text, fmt, filename)
+    roles = assign_roles(turns)
+    asked = [t.text for t in turns if roles[t.speaker] == "interviewer"]
+    matches = dict(zip(asked, grader.match(asked))) if asked else {}
+    result: list[MatchedExchange] = []
+    current: MatchedExchange | None = None
+    for turn in turns:
+        if roles[turn.speaker] == "interviewer":
+            match = matches[turn.text]
+            if match.question is None and is_small_talk(turn.text):
+                continue
+            if current is None:
+                starts_new = True
+            elif match.question is not None:
+                starts_new = match.question != current.match.question
+            elif not current.exchange.answer_parts:
+                starts_new = False  # the interviewer rephrasing or clarifying the question
+            else:
+                starts_new = not is_follow_up(turn.text)
+            if starts_new:
+                current = MatchedExchange(Exchange(turn.text), match)
+                result.append(current)
+            else:
+                assert current is not None
+                current.exchange.follow_ups.append(turn.text)
+        elif current is not None:
+            if is_small_talk(turn.text) or (is_clarifying_question(turn.text) and not current.exchange.answer_parts):
+                continue
+            current.exchange.answer_parts.append(turn.text)
+    return result
+
+
+def grade_transcript(grader: Grader, text: str, fmt: Format | None = None, filename: str = "") -> list[ExchangeResult]:
+    exchanges = split_exchanges(grader, text, fmt, filename)
+    to_grade = [(i, m) for i, m in enumerate(exchanges) if m.match.question is not None and m.exchange.answer]
+    grades = list(grader.grade_many([GradeRequest(answer=m.exchange.answer, question=m.match.question) for _, m in to_grade]))
+    by_index = dict(zip((i for i, _ in to_grade), grades))
+    results = []
+    for i, matched in enumerate(exchanges):
+        outcome = by_index.get(i)
+        results.append(
+            ExchangeResult(
+                n=i + 1,
+                question=matched.match.question,
+                question_text=matched.exchange.question_text,
+                answer=matched.exchange.answer,
+                match_similarity=matched.match.similarity,
+                grade=outcome if isinstance(outcome, Grade) else None,
+                error=str(outcome) if isinstance(outcome, GraderError) else None,
+            )
+        )
+    return results
