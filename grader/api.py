@@ -8,18 +8,24 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from grader.answer_input import prepare_answer
 from grader.calibration import Calibration, load_calibration
 from grader.embedders import Embedder, load_embedder, resolve_embedder_spec
-from grader.errors import GraderError, UnknownQuestion
+from grader.errors import GraderError, JudgeError, UnknownQuestion
 from grader.matching import Match, match_questions
 from grader.results import Grade
 from grader.rubric import QuestionText, Rubric, RubricPoint, RubricSet
 from grader.rubric_vectors import RubricVectors, vectors_for
-from grader.scoring import off_topic_match, score_points
+from grader import judge_cache, models
+from grader.judges import Judge, get_judge, local_model_present
+from grader.prompt import prompt_version, render, verdict_schema
+from grader.scoring import apply_verdicts, off_topic_match, raw_from_points, score_points
+from grader.verdicts import JudgeVerdicts, parse_verdicts
+from grader.injection import strip_injections
 from grader.segment import Segment, detect_language, segments, sentences
 
 PACKAGE_DIR = Path(__file__).parent
@@ -46,6 +52,8 @@ class Prepared:
     segments: list[Segment]
     segment_vectors: np.ndarray
     in_catalogue: bool
+    flags: list[str]
+    """Flags found while preparing (`truncated`, `instruction-in-answer`)."""
 
 
 @dataclass(frozen=True)
@@ -99,10 +107,18 @@ class Grader:
         judge: str = "auto",
         calibration_file: Path | None = None,
         progress: bool = False,
+        judge_model: Path | None = None,
+        openai_options: dict[str, Any] | None = None,
+        use_judge_cache: bool = True,
     ) -> None:
         self.rubrics_dir = Path(rubrics_dir) if rubrics_dir else default_rubrics_dir()
         self._embedder_arg = embedder
+        if judge not in ("auto", "none", "local", "openai"):
+            raise GraderError(f"unknown judge {judge!r}: use none, local, openai or auto")
         self.judge_spec = judge
+        self.judge_model = judge_model
+        self.openai_options = openai_options or {}
+        self.use_judge_cache = use_judge_cache
         self.calibration_file = calibration_file
         self.progress = progress
         self.warnings: list[str] = []
@@ -133,10 +149,29 @@ class Grader:
             return self._embedder_arg.name
         return resolve_embedder_spec(self._embedder_arg)
 
+    @cached_property
+    def judge(self) -> Judge | None:
+        """The LLM judge, or None for embedding-only grading.
+
+        `auto` takes the local model only when it is present AND a calibration shows it
+        helps (fitted judge weight > 0); a judge that has not been shown to improve agreement
+        only costs seconds per answer.
+        """
+        spec = self.judge_spec
+        if spec == "auto":
+            spec = "none"
+            if local_model_present():
+                label = self.judge_model.stem if self.judge_model else models.QWEN_JUDGE.name
+                calibration, _ = load_calibration(self.embedder_name, f"local:{label}", self.calibration_file)
+                if calibration.judge_weight > 0:
+                    spec = "local"
+                else:
+                    self.warnings.append("local judge present but not calibrated to help: grading embedding-only (--judge local forces it)")
+        return get_judge(spec, self.judge_model, **self.openai_options)
+
     @property
     def judge_name(self) -> str:
-        # The LLM judge plugs in here; until one is configured, grading is embedding-only.
-        return "none"
+        return self.judge.name if self.judge is not None else "none"
 
     @cached_property
     def calibration(self) -> Calibration:
@@ -193,18 +228,23 @@ class Grader:
         if pending:
             yield from self._grade_chunk(pending)
 
-    def _prepare(self, request: GradeRequest) -> tuple[Rubric, str, list[str], bool]:
-        """(rubric, answer text, warnings, whether the rubric is part of the catalogue)."""
+    def _prepare(self, request: GradeRequest) -> tuple[Rubric, str, list[str], bool, list[str]]:
+        """(rubric, answer text, warnings, whether the rubric is in the catalogue, flags)."""
         text, warnings = prepare_answer(request.answer)
+        flags = ["truncated"] if warnings else []
+        text, injected = strip_injections(text)
+        if injected:
+            flags.append("instruction-in-answer")
         if request.reference is not None:
-            return reference_rubric(request.question_text or "", request.reference), text, warnings, False
+            rubric = reference_rubric(request.question_text or "", request.reference)
+            return rubric, text, warnings, False, flags
         if not request.question:
             raise GraderError("no question given")
-        return self.resolve(request.question), text, warnings, True
+        return self.resolve(request.question), text, warnings, True, flags
 
     def evidence(self, requests: list[GradeRequest]) -> list[Prepared | GraderError]:
         """Segment and embed a chunk of answers (each distinct segment encoded once)."""
-        resolved: list[tuple[Rubric, str, list[str], bool] | GraderError] = []
+        resolved: list[tuple[Rubric, str, list[str], bool, list[str]] | GraderError] = []
         for request in requests:
             try:
                 resolved.append(self._prepare(request))
@@ -225,29 +265,69 @@ class Grader:
             if isinstance(item, GraderError):
                 out.append(item)
                 continue
-            rubric, text, warnings, in_catalogue = item
+            rubric, text, warnings, in_catalogue, flags = item
             seg_vectors = vectors[[unique[s.text] for s in segs]] if segs else vectors[:0]
             rv = self.rubric_vectors[rubric.id] if in_catalogue else adhoc_vectors[rubric.id]
-            out.append(Prepared(rubric, rv, text, warnings, segs, seg_vectors, in_catalogue))
+            out.append(Prepared(rubric, rv, text, warnings, segs, seg_vectors, in_catalogue, flags))
         return out
 
     def _grade_chunk(self, requests: list[GradeRequest]) -> list[Grade | GraderError]:
-        return [
-            item if isinstance(item, GraderError) else self.grade_prepared(item, self.calibration)
-            for item in self.evidence(requests)
-        ]
+        out: list[Grade | GraderError] = []
+        for item in self.evidence(requests):
+            if isinstance(item, GraderError):
+                out.append(item)
+                continue
+            try:
+                verdicts, unscored = self.judge_verdicts(item) if self.judge is not None else (None, False)
+            except JudgeError as error:
+                out.append(error)
+                continue
+            out.append(self.grade_prepared(item, self.calibration, verdicts, unscored))
+        return out
 
-    def grade_prepared(self, prepared: Prepared, calibration: Calibration) -> Grade:
-        """Score embedded evidence under a calibration (fitting calls this with candidates)."""
+    def judge_verdicts(self, item: Prepared) -> tuple[JudgeVerdicts | None, bool]:
+        """(verdicts, unscored): the judge's reply validated; one re-ask on an unusable reply,
+        then the answer is marked `judge-unscored` rather than counted as missing."""
+        judge = self.judge
+        assert judge is not None
+        prompt = render(item.rubric, item.text)
+        key = judge_cache.cache_key(judge.name, prompt_version(), item.rubric.digest, item.text)
+        cached = judge_cache.load(key) if self.use_judge_cache else None
+        if cached is not None:
+            parsed = parse_verdicts(cached, item.rubric, item.text)
+            if parsed is not None:
+                return parsed, False
+        schema = verdict_schema(item.rubric)
+        for _ in range(2):
+            raw = judge.complete(prompt, schema)
+            parsed = parse_verdicts(raw, item.rubric, item.text)
+            if parsed is not None:
+                if self.use_judge_cache:
+                    judge_cache.store(key, raw)
+                return parsed, False
+        return None, True
+
+    def grade_prepared(
+        self,
+        prepared: Prepared,
+        calibration: Calibration,
+        verdicts: JudgeVerdicts | None = None,
+        judge_unscored: bool = False,
+    ) -> Grade:
+        """Score embedded evidence (and judge verdicts) under a calibration."""
         rubric, text, warnings, in_catalogue = (
             prepared.rubric, prepared.text, prepared.warnings, prepared.in_catalogue
         )
         seg_vectors = prepared.segment_vectors
         evidence = score_points(prepared.segments, seg_vectors, prepared.vectors, calibration.params)
-        flags: list[str] = []
-        if warnings:
-            flags.append("truncated")
-        score = calibration.to_score(evidence.raw_score)
+        points = apply_verdicts(evidence.points, verdicts, calibration.judge_weight)
+        raw, _ = raw_from_points(points)
+        flags = list(prepared.flags)
+        if judge_unscored:
+            flags.append("judge-unscored")
+        if verdicts is not None and verdicts.instructions_to_grader and "instruction-in-answer" not in flags:
+            flags.append("instruction-in-answer")
+        score = calibration.to_score(raw)
         better = None
         if in_catalogue:
             better = off_topic_match(
@@ -260,14 +340,15 @@ class Grader:
             question=rubric.id if in_catalogue else None,
             question_text=rubric.question.en,
             score=score,
-            raw_score=round(evidence.raw_score, 4),
-            points=evidence.points,
+            raw_score=round(raw, 4),
+            points=points,
             flags=flags,
             language=detect_language(text),
             embedder=self.embedder.name,
             judge=self.judge_name,
             rubric_digest=rubric.digest,
             calibration=calibration.version,
+            prompt_version=prompt_version() if verdicts is not None or judge_unscored else None,
             off_topic_match=better,
             warnings=warnings + self.warnings,
         )

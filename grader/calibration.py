@@ -45,7 +45,15 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Calibration(UNCALIBRATED, ScoringParams()), f"no calibration file at {path}"
-    entry = data.get("combinations", {}).get(combination_key(embedder, judge))
+    combinations = data.get("combinations", {})
+    entry = combinations.get(combination_key(embedder, judge))
+    warning = None
+    if entry is None and judge != "none" and combination_key(embedder, "none") in combinations:
+        # The embedding-only map still applies; the judge's verdicts are shown but carry no
+        # weight until a calibration has shown they help.
+        entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0}
+        judge = "none"
+        warning = f"no calibration for this judge yet: its verdicts are shown but do not change the score"
     if entry is None:
         return Calibration(UNCALIBRATED, ScoringParams()), (
             f"no calibration for embedder {embedder!r} with judge {judge!r}; "
@@ -61,5 +69,5 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             score_points=tuple(entry.get("score_points", (0.0, 10.0))),
             judge_weight=float(entry.get("judge_weight", 0.0)),
         ),
-        None,
+        warning,
     )

@@ -37,16 +37,26 @@ def _common_grader_options(function: Any) -> Any:
                      help="Rubric directory (default: the shipped rubrics)."),
         click.option("--embedder", default=None, envvar="GRADER_EMBEDDER",
                      help="sentence-transformers model path or id (default: embeddinggemma-300m)."),
+        click.option("--judge-model", "judge_model", type=click.Path(path_type=Path), default=None,
+                     envvar="GRADER_JUDGE_MODEL_PATH", help="GGUF file for --judge local (default: Qwen2.5-1.5B)."),
+        click.option("--openai-base-url", default=None, help="For --judge openai (env GRADER_OPENAI_BASE_URL / OPENAI_BASE_URL)."),
+        click.option("--openai-model", default=None, help="For --judge openai (env GRADER_JUDGE_MODEL)."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the judge cache."),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, progress: bool = True) -> Any:
+def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, progress: bool = True, **options: Any) -> Any:
     from grader.api import Grader
 
-    return Grader(rubrics_dir=rubrics_dir, embedder=embedder, judge=judge, progress=progress)
+    openai_options = {k: v for k, v in (("base_url", options.get("openai_base_url")), ("model", options.get("openai_model"))) if v}
+    return Grader(
+        rubrics_dir=rubrics_dir, embedder=embedder, judge=judge, progress=progress,
+        judge_model=options.get("judge_model"), openai_options=openai_options,
+        use_judge_cache=not options.get("no_cache", False),
+    )  # fmt: skip
 
 
 @click.group(cls=_DefaultToAnswer, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,14 +77,14 @@ def main() -> None:
 @click.option("--q", "question", required=True, help="Rubric id, alias, or the question in any language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the grade as one JSON object.")
 @_common_grader_options
-def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Grade one answer FILE against the rubric of question --q."""
     from grader.answer_input import prepare_answer, read_answer
     from grader.report import render_grade
 
     text = read_answer(file)
     prepare_answer(text)  # refuse empty input before any model loads
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     rubric = grader.resolve(question)  # fail on a bad id before loading any model
     grade = grader.grade(text, question=rubric.id)
     for warning in grade.warnings:
@@ -89,11 +99,11 @@ def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_
 @click.argument("in_path", metavar="IN.jsonl", type=click.Path(path_type=Path))
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="Output JSONL (appended; resumes).")
 @_common_grader_options
-def batch_command(in_path: Path, out_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def batch_command(in_path: Path, out_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Grade every line of IN.jsonl ({"id","question","answer"} or {"id","question_text","reference","answer"})."""
     from grader.batch import run_batch
 
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     summary = run_batch(grader, in_path, out_path, progress=True)
     click.echo(
         f"graded {summary.graded}, failed {summary.failed}, skipped {summary.skipped} (already in {out_path})",
@@ -165,11 +175,11 @@ def rubrics_check(rubrics_dir: Path | None, corpus_dir: Path | None, catalogue: 
 @rubrics_group.command("embed")
 @click.option("--ship", is_flag=True, help="Also write the package's shipped vector cache (maintainers).")
 @_common_grader_options
-def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Embed every rubric now (first use would otherwise do it), into the cache."""
     from grader.rubric_vectors import write_shipped
 
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     vectors = grader.rubric_vectors
     click.echo(f"{len(vectors)} rubrics embedded with {grader.embedder.name}", err=True)
     if ship:
@@ -207,11 +217,11 @@ def models_list() -> None:
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
 @_common_grader_options
-def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Match a question (any language) to a rubric; TEXT `-` reads one question per stdin line."""
     questions = [line.strip() for line in sys.stdin] if text == "-" else [text]
     questions = [q for q in questions if q]
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     for matched in grader.match(questions):
         record = {
             "question": matched.question,
@@ -233,11 +243,11 @@ def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "vtt", "srt"]), help="Force the input format.")
 @_common_grader_options
 def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path: Path | None, csv_path: Path | None,
-                       fmt: str | None, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+                       fmt: str | None, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Find the questions in interview transcripts, grade the answers, report."""
     from grader.transcript_runs import run_transcripts
 
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     summary = run_transcripts(grader, list(files), out_path, html_path, csv_path, fmt)  # type: ignore[arg-type]
     for line in summary.lines:
         click.echo(line)
@@ -250,13 +260,13 @@ def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=Path("agreement.png"), show_default=True)
 @_common_grader_options
-def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Agreement with hand-graded samples: QWK, Spearman, Pearson, MAE, per language and kind."""
     from grader.evaluation import DEFAULT_SAMPLES, build_report, format_report, load_samples, plot
     from grader.fitting import request_for
 
     samples = load_samples(samples_path or DEFAULT_SAMPLES)
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     predicted = [
         None if isinstance(r, GraderError) else r.score
         for r in grader.grade_many([request_for(s) for s in samples])
@@ -277,13 +287,13 @@ def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judg
 @click.option("--samples", "samples_path", type=click.Path(path_type=Path), help="JSONL file or directory (default: eval/).")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Calibration file (default: the shipped one).")
 @_common_grader_options
-def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Fit the raw -> 0-10 map and scoring knobs, holding out whole questions."""
     from grader.evaluation import DEFAULT_SAMPLES, load_samples
     from grader.fitting import fit, write_calibration
 
     samples = load_samples(samples_path or DEFAULT_SAMPLES)
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     result = fit(grader, samples)
     path = write_calibration(result, grader.embedder.name, grader.judge_name, len(samples), out_path)
     held = result.held_out
@@ -298,11 +308,11 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
 @main.command("info")
 @click.option("--json", "as_json", is_flag=True)
 @_common_grader_options
-def info_command(as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None) -> None:
+def info_command(as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Versions, models, rubric and cache locations."""
     from grader import models
 
-    grader = _make_grader(judge, rubrics_dir, embedder)
+    grader = _make_grader(judge, rubrics_dir, embedder, **options)
     loaded = grader.embedder
     info = {
         "version": __version__,

@@ -22,13 +22,20 @@ from grader.api import OFF_TOPIC_CAP, Grader, GradeRequest, Prepared
 from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
 from grader.errors import GraderError
 from grader.evaluation import Sample, agreement
-from grader.scoring import ScoringParams, off_topic_match, score_points
+from grader.scoring import (
+    ScoringParams,
+    best_similarities,
+    off_topic_match,
+    score_points,
+    similarity_table,
+)
 
 GRID = {
-    "center": (0.72, 0.75, 0.78, 0.81),
-    "baseline_weight": (0.0, 0.5, 1.0),
-    "scale": (0.02, 0.035, 0.05),
+    "center": (0.76, 0.79, 0.82, 0.85, 0.88),
+    "baseline_weight": (0.0, 0.25, 0.5, 0.75),
+    "scale": (0.035, 0.05, 0.07),
     "misconception_margin": (0.02, 0.05),
+    "off_topic_margin": (0.08, 0.12, 0.18),
 }
 
 
@@ -45,21 +52,44 @@ def prepare_all(grader: Grader, samples: Sequence[Sample], chunk: int = 64) -> l
     return prepared
 
 
+@dataclass
+class _Precomputed:
+    """Similarities that do not depend on the knobs, computed once per sample."""
+
+    own: list[np.ndarray]
+    all_best: dict[str, np.ndarray]
+
+
+def precompute(grader: Grader, item: Prepared) -> _Precomputed:
+    own = similarity_table(item.segment_vectors, item.vectors)
+    all_best = (
+        {rid: best_similarities(item.segment_vectors, rv) for rid, rv in grader.rubric_vectors.items()}
+        if item.in_catalogue
+        else {}
+    )
+    return _Precomputed(own, all_best)
+
+
 def raw_and_capped(
-    grader: Grader, prepared: Sequence[Prepared | GraderError], params: ScoringParams
+    grader: Grader,
+    prepared: Sequence[Prepared | GraderError],
+    params: ScoringParams,
+    cache: list[_Precomputed | None],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw coverage per sample (NaN where unscorable) and whether it is off-topic."""
     raws = np.full(len(prepared), np.nan)
     off = np.zeros(len(prepared), dtype=bool)
     for i, item in enumerate(prepared):
-        if isinstance(item, GraderError):
+        pre = cache[i]
+        if isinstance(item, GraderError) or pre is None:
             continue
-        evidence = score_points(item.segments, item.segment_vectors, item.vectors, params)
+        evidence = score_points(item.segments, item.segment_vectors, item.vectors, params, sims=pre.own)
         raws[i] = evidence.raw_score
         if item.in_catalogue:
             off[i] = off_topic_match(
-                item.rubric.id, evidence.coverage, item.segment_vectors, grader.rubric_vectors, params
-            ) is not None
+                item.rubric.id, evidence.coverage, item.segment_vectors, grader.rubric_vectors, params,
+                best_by_rubric=pre.all_best,
+            ) is not None  # fmt: skip
     return raws, off
 
 
@@ -99,6 +129,7 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
     """Choose the knob setting with the best held-out QWK, then fit the map on all samples."""
     grid = grid or GRID
     prepared = prepare_all(grader, samples)
+    cache = [None if isinstance(p, GraderError) else precompute(grader, p) for p in prepared]
     grades = np.array([s.grade for s in samples])
     groups = [s.question_key for s in samples]
     best: tuple[float, ScoringParams, np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -106,7 +137,7 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
     tried = 0
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dataclasses.replace(ScoringParams(), **dict(zip(keys, values)))
-        raws, off = raw_and_capped(grader, prepared, params)
+        raws, off = raw_and_capped(grader, prepared, params, cache)
         predictions = held_out_predictions(raws, off, grades, groups)
         mask = ~np.isnan(predictions)
         qwk = agreement(grades[mask], predictions[mask])["qwk"]

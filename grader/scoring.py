@@ -16,6 +16,7 @@ import numpy as np
 from grader.results import PointResult
 from grader.rubric_vectors import RubricVectors
 from grader.segment import Segment
+from grader.verdicts import JUDGE_CREDIT, JudgeVerdicts
 
 
 @dataclass(frozen=True)
@@ -58,16 +59,22 @@ def similarity_table(segment_vectors: np.ndarray, vectors: RubricVectors) -> lis
     return [(segment_vectors @ pv.T).max(axis=1) for pv in vectors.point_vectors]
 
 
-def coverage(sims: list[np.ndarray], vectors: RubricVectors, params: ScoringParams) -> float:
+def best_similarities(segment_vectors: np.ndarray, vectors: RubricVectors) -> np.ndarray:
+    """Per point: its best cosine over all segments (0 for an answer with no segments)."""
+    if len(segment_vectors) == 0:
+        return np.zeros(len(vectors.point_vectors))
+    return np.array([float((segment_vectors @ pv.T).max()) for pv in vectors.point_vectors])
+
+
+def coverage(best: np.ndarray, vectors: RubricVectors, params: ScoringParams) -> float:
     """Weighted share of positive points earned (no misconception penalty)."""
-    total = earned = 0.0
-    for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
-        if point.weight <= 0:
-            continue
-        best = float(per_segment.max()) if len(per_segment) else 0.0
-        earned += point.weight * _sigmoid((best - _threshold(base, params)) / params.scale)
-        total += point.weight
-    return earned / total if total else 0.0
+    weights = np.array([p.weight for p in vectors.rubric.points])
+    positive = weights > 0
+    if not positive.any():
+        return 0.0
+    thresholds = params.center + params.baseline_weight * (vectors.baselines - ScoringParams.BASELINE_ANCHOR)
+    credit = 1.0 / (1.0 + np.exp(-(best - thresholds) / params.scale))
+    return float((weights[positive] * credit[positive]).sum() / weights[positive].sum())
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,14 @@ def score_points(
     segment_vectors: np.ndarray,
     vectors: RubricVectors,
     params: ScoringParams,
+    sims: list[np.ndarray] | None = None,
 ) -> Evidence:
-    """Credit each point from its best-matching segment and combine into raw coverage."""
-    sims = similarity_table(segment_vectors, vectors)
+    """Credit each point from its best-matching segment and combine into raw coverage.
+
+    `sims` (from `similarity_table`) may be passed in when scoring one answer repeatedly.
+    """
+    if sims is None:
+        sims = similarity_table(segment_vectors, vectors)
     positives = [i for i, p in enumerate(vectors.rubric.points) if p.weight > 0]
     best_positive_per_segment = (
         np.max(np.stack([sims[i] for i in positives]), axis=0)
@@ -94,7 +106,6 @@ def score_points(
         else np.zeros(len(segments))
     )
     results: list[PointResult] = []
-    earned = penalty = total = 0.0
     for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
         if len(per_segment) == 0:
             best_index, best = None, 0.0
@@ -103,8 +114,6 @@ def score_points(
             best = float(per_segment[best_index])
         if point.weight > 0:
             credit = _sigmoid((best - _threshold(base, params)) / params.scale)
-            earned += point.weight * credit
-            total += point.weight
         else:
             # A misconception shares its topic with the correct points, so plain similarity
             # would punish correct answers; it counts only where it fits a segment better
@@ -113,7 +122,6 @@ def score_points(
             credit = _sigmoid((best - base - params.misconception_center) / params.scale) * _sigmoid(
                 (lead - params.misconception_margin) / 0.015
             )
-            penalty += -point.weight * credit
         results.append(
             PointResult(
                 id=point.id,
@@ -124,9 +132,43 @@ def score_points(
                 evidence=segments[best_index].text if best_index is not None else None,
             )
         )
-    cover = earned / total if total else 0.0
-    raw = max(0.0, min(1.0, (earned - penalty) / total)) if total else 0.0
+    raw, cover = raw_from_points(results)
     return Evidence(results, raw, cover)
+
+
+def raw_from_points(points: list[PointResult]) -> tuple[float, float]:
+    """(raw score, coverage): weighted positive credit less misconception penalties, and
+    without them; unscored points are left out of both sums."""
+    scored = [p for p in points if p.credit is not None]
+    total = sum(p.weight for p in scored if p.weight > 0)
+    if not total:
+        return 0.0, 0.0
+    earned = sum(p.weight * (p.credit or 0.0) for p in scored if p.weight > 0)
+    penalty = sum(-p.weight * (p.credit or 0.0) for p in scored if p.weight < 0)
+    return max(0.0, min(1.0, (earned - penalty) / total)), earned / total
+
+
+def apply_verdicts(points: list[PointResult], verdicts: JudgeVerdicts | None, judge_weight: float) -> list[PointResult]:
+    """Attach judge verdicts and blend their credit in with weight `judge_weight` (fitted on
+    eval/, possibly 0 so the judge is shown but never moves the score)."""
+    if verdicts is None:
+        return points
+    out = []
+    for point in points:
+        verdict = verdicts.points.get(point.id)
+        if verdict is None:
+            out.append(point)
+            continue
+        credit = point.credit
+        if credit is not None and judge_weight:
+            credit = round((1 - judge_weight) * credit + judge_weight * JUDGE_CREDIT[verdict.verdict], 4)
+        out.append(
+            point.model_copy(
+                update={"credit": credit, "verdict": verdict.verdict, "judge_quote": verdict.quote or None,
+                        "judge_reason": verdict.reason or None}
+            )  # fmt: skip
+        )
+    return out
 
 
 def off_topic_match(
@@ -135,15 +177,21 @@ def off_topic_match(
     segment_vectors: np.ndarray,
     all_vectors: dict[str, RubricVectors],
     params: ScoringParams,
+    best_by_rubric: dict[str, np.ndarray] | None = None,
 ) -> str | None:
-    """The rubric this answer fits clearly better than the asked one, if any."""
+    """The rubric this answer fits clearly better than the asked one, if any.
+
+    `best_by_rubric` (per rubric, `best_similarities`) may be precomputed by callers that
+    score the same answer under many settings.
+    """
     if asked_coverage >= params.off_topic_max_coverage or len(all_vectors) < 2:
         return None
     best_id, best_cover = asked, asked_coverage
     for rubric_id, vectors in all_vectors.items():
         if rubric_id == asked:
             continue
-        cover = coverage(similarity_table(segment_vectors, vectors), vectors, params)
+        best = best_by_rubric[rubric_id] if best_by_rubric else best_similarities(segment_vectors, vectors)
+        cover = coverage(best, vectors, params)
         if cover > best_cover:
             best_id, best_cover = rubric_id, cover
     if best_id != asked and best_cover - asked_coverage >= params.off_topic_margin:

@@ -100,3 +100,12 @@ def test_info_json() -> None:
     info = json.loads(result.stdout)
     assert info["embedder"]["name"] == "embeddinggemma-300m" and info["embedder"]["dimension"] == 768
     assert {"version", "judge", "rubric_dir", "cache_dir"} <= set(info)
+
+
+def test_match_stdin_json_lines() -> None:
+    questions = "为什么要用批归一化？\nЧто будет, если learning rate слишком большой?\nWhat is your favourite pizza topping?\n"
+    result = grade("match", "-", "--json", stdin=questions.encode())
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["batchnorm", "learning-rate", None]
+    assert all({"question", "similarity", "alternatives"} <= set(r) for r in rows)

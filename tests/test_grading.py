@@ -96,3 +96,20 @@ def test_reference_answer_grading(grader: Grader) -> None:
     )
     assert good.question is None and len(good.points) == 3
     assert good.score is not None and bad.score is not None and good.score > bad.score + 2.0
+
+
+def test_shipped_rubric_vectors_are_current_and_match_the_model(grader: Grader) -> None:
+    """Every shipped rubric has vectors at its current digest (re-run `grade rubrics embed
+    --ship` after editing a rubric), and they agree with a fresh encoding."""
+    import numpy as np
+
+    from grader.rubric_vectors import _shipped, vectors_for
+
+    shipped = _shipped(grader.embedder)
+    missing = [r.id for r in grader.rubrics if f"{r.id}-{r.digest}:points" not in shipped]
+    assert missing == []
+    rubric = grader.rubrics["batchnorm"]
+    fresh = vectors_for([rubric], grader.embedder, use_cache=False)["batchnorm"]
+    stored = shipped[f"batchnorm-{rubric.digest}:points"]
+    cosines = np.sum(np.concatenate(fresh.point_vectors) * stored, axis=1)
+    assert cosines.min() > 0.999

@@ -1,0 +1,70 @@
+"""Text in an answer that addresses the grader instead of the question.
+
+Such sentences are removed before scoring (the answer is graded on its real content only)
+and the grade is flagged `instruction-in-answer`. Removing them, rather than penalising, keeps
+the rule simple to state: an injection can never raise a score above what the same answer
+without it gets.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.segment import detect_language, sentences
+
+_PATTERNS = [
+    # English
+    r"ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|rules|prompts?)",
+    r"disregard (the )?(rubric|instructions|previous)",
+    r"\b(give|grade|score|rate|mark|award)\s+(this|my|the|me|it)\b[^.]{0,40}\b(10|ten|full|maximum|max|perfect|100)\b",
+    r"\b(10|ten)\s*/\s*10\b|\b100\s*/\s*100\b|full marks",
+    r"\b(as|you are) (an? )?(the )?(grader|evaluator|examiner|judge|assistant|ai|language model)\b",
+    r"\b(note|message|instruction)s? (to|for) (the )?(grader|evaluator|examiner|ai|model|reviewer)\b",
+    r"(^|[\s>\]])(system|assistant|grader)\s*:",
+    r"</?\s*(answer|system|instructions?|rubric|prompt|candidate_answer)\s*>",
+    r"all (rubric )?points (are|were) (met|covered|satisfied)",
+    r"\bthis answer (is|deserves|should (get|receive))\b[^.]{0,40}\b(correct|perfect|full|10|maximum)\b",
+    # JSON verdicts or scores pasted into the answer
+    r"[{\[]\s*\"?(score|grade|verdict|rating|points?)\"?\s*:",
+    r"\"(met|verdict|score)\"\s*:",
+    # Chinese
+    r"忽略(之前|以上|前面|上述)?的?(所有)?(指令|指示|说明|规则|要求)",
+    r"(给|打|评)(这个|此|本)?(回答|答案)?\s*(满分|10\s*分|十分|最高分)",
+    r"(满分|最高分|10\s*分(?!钟|之)|10/10)",
+    r"(评分|阅卷|打分)(系统|者|人|员|模型)",
+    r"(此|这个|本)(回答|答案)(应|应该|必须)?(得|获得|给)",
+    # Japanese
+    r"(以前|前|上記|これまで)の(指示|命令|指令|ルール)を?(無視|忘れ)",
+    r"(満点|10\s*点|１０点|最高点|10/10)",
+    r"採点(者|システム|担当|AI|モデル)",
+    r"この回答(は|に)[^。]{0,20}(満点|正解|与え)",
+    # Russian
+    r"игнорир\w*\s+(все\s+)?(предыдущ|прошл|вышеуказанн)\w*\s+(инструкц|указан|правил)",
+    r"(поставь|поставьте|дай|дайте|оцени|оцените)\w*[^.]{0,40}(10|десять|максимальн|высш)",
+    r"оценк\w*\s*[:\-—]?\s*10",
+    r"\b(проверяющ|оценщик|экзаменатор|грейдер)\w*",
+    r"все (пункты|критерии) (выполнены|засчитаны|покрыты)",
+]
+_INJECTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+
+
+def is_injection(sentence: str) -> bool:
+    return bool(_INJECTION.search(sentence))
+
+
+def strip_injections(text: str) -> tuple[str, list[str]]:
+    """The answer without sentences aimed at the grader, and the sentences removed."""
+    kept: list[str] = []
+    removed: list[str] = []
+    for line in text.splitlines():
+        parts = sentences(line)
+        if not parts:
+            continue
+        line_kept = [s for s in parts if not is_injection(s)]
+        removed += [s for s in parts if is_injection(s)]
+        if line_kept:
+            joiner = "" if detect_language(line) in ("zh", "ja") else " "
+            kept.append(joiner.join(line_kept))
+    if not removed:
+        return text, []
+    return "\n".join(kept), removed

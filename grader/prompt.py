@@ -1,0 +1,89 @@
+"""The one judge prompt: rendering, delimiter neutralisation, and its version hash."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.rubric import Rubric
+
+TEMPLATE_PATH = Path(__file__).parent / "prompts" / "judge.md"
+OPEN, CLOSE = "<<<ANSWER>>>", "<<<END ANSWER>>>"
+_MARKER_LIKE = re.compile(r"<{2,}\s*/?\s*(END\s+)?ANSWER\s*>{2,}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    """Rubric and instructions: identical for every answer to a rubric, so a local model
+    evaluates it once and reuses it (llama.cpp prefix match)."""
+    user: str
+
+
+def _template() -> tuple[str, str]:
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    system, user = text.split("<!-- USER -->")
+    return system.replace("<!-- SYSTEM -->", "").strip(), user.strip()
+
+
+def prompt_version() -> str:
+    """Hash of the template: part of every judge cache key and every Grade."""
+    return hashlib.sha256(TEMPLATE_PATH.read_bytes()).hexdigest()[:12]
+
+
+def neutralize(answer: str) -> str:
+    """Defuse anything in the answer that looks like our delimiters, so the answer cannot
+    close its own block and speak as the prompt."""
+    return _MARKER_LIKE.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), answer)
+
+
+def render(rubric: Rubric, answer: str) -> Prompt:
+    system, user = _template()
+    points = "\n".join(
+        f"- {p.id}: {p.text}" + (" (misconception: met only if the answer asserts it)" if p.weight < 0 else "")
+        for p in rubric.points
+    )
+    system = (
+        system.replace("{question}", rubric.question.en)
+        .replace("{points}", points)
+        .replace("{reference}", rubric.reference_answer or "(none)")
+    )
+    user = user.replace("{open}", OPEN).replace("{close}", CLOSE).replace("{answer}", neutralize(answer))
+    return Prompt(system, user)
+
+
+def max_reply_tokens(schema: dict[str, object]) -> int:
+    """Enough tokens for every point's bounded strings (CJK quotes take ~1 token a char)."""
+    points = schema["properties"]["points"]["maxItems"]  # type: ignore[index]
+    return 64 + 190 * int(points)
+
+
+def verdict_schema(rubric: Rubric) -> dict[str, object]:
+    """JSON schema for the judge's reply: `enum` for levels and `maxLength` for strings, which
+    llama.cpp's grammar enforces (it does not enforce numeric minimum/maximum)."""
+    return {
+        "type": "object",
+        "properties": {
+            "points": {
+                "type": "array",
+                "minItems": len(rubric.points),
+                "maxItems": len(rubric.points),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "enum": [p.id for p in rubric.points]},
+                        # Bounded strings: small models otherwise loop inside a string
+                        # until the token limit and the reply never closes.
+                        "reason": {"type": "string", "maxLength": 120},
+                        "verdict": {"type": "string", "enum": ["met", "partial", "missing"]},
+                        "quote": {"type": "string", "maxLength": 120},
+                    },
+                    "required": ["id", "reason", "verdict", "quote"],
+                },
+            },
+            "instructions_to_grader": {"type": "boolean"},
+        },
+        "required": ["points", "instructions_to_grader"],
+    }

@@ -1,0 +1,88 @@
+"""The one place judge output is validated and turned into per-point verdicts.
+
+Rules (from what small judges actually do):
+- the reply is JSON; when prose surrounds it, the LAST JSON object wins (a fake verdict
+  echoed from the answer comes earlier than the judge's own);
+- each point needs a known id and a verdict in met/partial/missing; anything else leaves
+  that point unscored, never "missing";
+- a quote must occur in the answer (after NFKC normalisation): a quote copied from the rubric
+  or translated downgrades the verdict one level.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grader.results import Verdict
+from grader.rubric import Rubric
+from grader.textnorm import occurs_in
+
+LEVELS: tuple[Verdict, ...] = ("missing", "partial", "met")
+JUDGE_CREDIT: dict[str, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
+
+
+@dataclass(frozen=True)
+class PointVerdict:
+    verdict: Verdict
+    reason: str
+    quote: str
+    quote_found: bool
+
+
+@dataclass(frozen=True)
+class JudgeVerdicts:
+    points: dict[str, PointVerdict]
+    """Only the points the judge scored validly."""
+    instructions_to_grader: bool
+
+
+def _last_json_object(raw: str) -> Any:
+    """The whole reply if it is JSON, else the last decodable JSON object in it."""
+    raw = raw.strip()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    position = raw.rfind("{")
+    while position != -1:
+        try:
+            value, _ = decoder.raw_decode(raw, position)
+            if isinstance(value, dict) and "points" in value:
+                return value
+        except ValueError:
+            pass
+        position = raw.rfind("{", 0, position)
+    return None
+
+
+def _downgrade(verdict: Verdict) -> Verdict:
+    return LEVELS[max(0, LEVELS.index(verdict) - 1)]
+
+
+def parse_verdicts(raw: str, rubric: Rubric, answer: str) -> JudgeVerdicts | None:
+    """Validated verdicts, or None when nothing usable could be read (the caller re-asks once)."""
+    data = _last_json_object(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("points"), list):
+        return None
+    known = {p.id for p in rubric.points}
+    points: dict[str, PointVerdict] = {}
+    for item in data["points"]:
+        if not isinstance(item, dict):
+            continue
+        point_id = item.get("id")
+        verdict = str(item.get("verdict", "")).strip().lower()
+        if point_id not in known or verdict not in LEVELS:
+            continue
+        quote = item.get("quote") if isinstance(item.get("quote"), str) else ""
+        found = occurs_in(quote, answer) if quote else False
+        level: Verdict = verdict  # type: ignore[assignment]
+        if level != "missing" and not found:
+            level = _downgrade(level)
+        points[point_id] = PointVerdict(level, str(item.get("reason", ""))[:500], quote[:300], found)
+    if not points:
+        return None
+    flag = data.get("instructions_to_grader")
+    return JudgeVerdicts(points, flag is True)

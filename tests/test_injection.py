@@ -1,0 +1,43 @@
+"""Instructions aimed at the grader are flagged and never raise a score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader import Grader
+from grader.injection import is_injection, strip_injections
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "injections.yaml").read_text(encoding="utf-8"))
+ATTEMPTS = [(case["question"], case["clean"], text) for case in CASES for text in case["injections"]]
+
+
+def test_corpus_has_at_least_20_attempts_in_4_languages() -> None:
+    assert len(ATTEMPTS) >= 20 and len(CASES) == 4
+
+
+@pytest.mark.parametrize(("question", "clean", "injected"), ATTEMPTS)
+def test_injection_never_raises_the_score(grader: Grader, question: str, clean: str, injected: str) -> None:
+    baseline = grader.grade(clean, question=question)
+    for attacked_text in (f"{clean} {injected}", f"{injected}\n{clean}"):
+        attacked = grader.grade(attacked_text, question=question)
+        assert attacked.score is not None and baseline.score is not None
+        assert attacked.score <= baseline.score, (attacked_text, attacked.score, baseline.score)
+        assert "instruction-in-answer" in attacked.flags
+
+
+@pytest.mark.parametrize(
+    "legit",
+    [
+        "If you set the learning rate to 10, training diverges.",
+        "We trained for 10 minutes; 训练了10分钟。",
+        "The system uses a grading of inputs by magnitude.",
+        "Оценка градиента по мини-батчу шумная.",
+        "損失関数の値を評価します。",
+    ],
+)
+def test_ordinary_sentences_are_not_flagged(legit: str) -> None:
+    assert not is_injection(legit)
+    assert strip_injections(legit) == (legit, [])

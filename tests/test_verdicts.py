@@ -1,0 +1,75 @@
+"""Raw judge replies -> verdicts or unscored: the one validation point, on a table of replies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grader.rubric import QuestionText, Rubric, RubricPoint
+from grader.verdicts import parse_verdicts
+
+RUBRIC = Rubric(
+    id="toy",
+    question=QuestionText(en="Why does batch normalization matter?"),
+    points=[
+        RubricPoint(id="normalizes", text="BN normalizes activations over the mini-batch.", weight=2),
+        RubricPoint(id="faster", text="BN allows faster training.", weight=1),
+        RubricPoint(id="weights-myth", text="BN normalizes the weights.", weight=-1),
+    ],
+)
+ANSWER = "批归一化把每层的激活在小批量上归一化。这样可以用更大的学习率，训练更快。"
+
+
+def reply(*points: dict, flag: bool = False) -> str:
+    return json.dumps({"points": list(points), "instructions_to_grader": flag}, ensure_ascii=False)
+
+
+def p(point_id: str, verdict: str, quote: str = "", reason: str = "r") -> dict:
+    return {"id": point_id, "reason": reason, "verdict": verdict, "quote": quote}
+
+
+CASES = [
+    ("valid", reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("faster", "met", "训练更快"), p("weights-myth", "missing")),
+     {"normalizes": "met", "faster": "met", "weights-myth": "missing"}),
+    ("quote copied from the rubric is downgraded", reply(p("normalizes", "met", "BN normalizes activations over the mini-batch.")),
+     {"normalizes": "partial"}),
+    ("translated quote is downgraded", reply(p("faster", "partial", "training is faster")), {"faster": "missing"}),
+    ("met without a quote is downgraded", reply(p("faster", "met", "")), {"faster": "partial"}),
+    ("full-width/half-width quote still matches", reply(p("faster", "met", "训练更快")), {"faster": "met"}),
+    ("extra prose around the JSON", "Sure! Here is my grading:\n" + reply(p("faster", "met", "训练更快")) + "\nHope this helps.",
+     {"faster": "met"}),
+    ("a fake verdict echoed before the real one: the last one binds",
+     reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("faster", "met", "训练更快")) + " and finally " + reply(p("normalizes", "missing"), p("faster", "missing")),
+     {"normalizes": "missing", "faster": "missing"}),
+    ("unknown ids and bad levels are dropped, the rest kept", reply(p("nope", "met", "训练更快"), p("faster", "excellent", "训练更快"), p("normalizes", "MET", "把每层的激活在小批量上归一化")),
+     {"normalizes": "met"}),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_reply_to_verdicts(name: str, raw: str, expected: dict[str, str]) -> None:
+    parsed = parse_verdicts(raw, RUBRIC, ANSWER)
+    assert parsed is not None
+    assert {k: v.verdict for k, v in parsed.points.items()} == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"points": [{"id": "normalizes", "reason": "cut off', 
+        "I think the answer is good, 8/10.",
+        "",
+        reply(),
+        json.dumps({"points": "met"}),
+        reply(p("nope", "met")),
+    ],
+    ids=["truncated", "prose only", "empty", "no points", "points not a list", "only unknown ids"],
+)
+def test_unusable_replies_are_unscored(raw: str) -> None:
+    assert parse_verdicts(raw, RUBRIC, ANSWER) is None
+
+
+def test_instruction_flag_is_read() -> None:
+    parsed = parse_verdicts(reply(p("faster", "missing"), flag=True), RUBRIC, ANSWER)
+    assert parsed is not None and parsed.instructions_to_grader
