@@ -119,6 +119,9 @@ class Grader:
         self.judge_model = judge_model
         self.openai_options = openai_options or {}
         self.use_judge_cache = use_judge_cache
+        self.context_segments = True
+        """Also embed each sentence prefixed by the question: +0.010 held-out QWK on eval/
+        (0.829 -> 0.839), mostly on terse answers, for ~35% more encoding."""
         self.calibration_file = calibration_file
         self.progress = progress
         self.warnings: list[str] = []
@@ -253,10 +256,14 @@ class Grader:
         answer_segments: list[list[Segment]] = []
         unique: dict[str, int] = {}
         for item in resolved:
-            segs = [] if isinstance(item, GraderError) else segments(item[1])
+            if isinstance(item, GraderError):
+                segs = []
+            else:
+                context = item[0].question.en if self.context_segments and item[3] else None
+                segs = segments(item[1], context=context)
             answer_segments.append(segs)
             for seg in segs:
-                unique.setdefault(seg.text, len(unique))
+                unique.setdefault(seg.embed_text, len(unique))
         vectors = self.embedder.encode(list(unique)) if unique else np.zeros((0, 1), np.float32)
         adhoc = [item[0] for item in resolved if not isinstance(item, GraderError) and not item[3]]
         adhoc_vectors = vectors_for(adhoc, self.embedder) if adhoc else {}
@@ -266,7 +273,7 @@ class Grader:
                 out.append(item)
                 continue
             rubric, text, warnings, in_catalogue, flags = item
-            seg_vectors = vectors[[unique[s.text] for s in segs]] if segs else vectors[:0]
+            seg_vectors = vectors[[unique[s.embed_text] for s in segs]] if segs else vectors[:0]
             rv = self.rubric_vectors[rubric.id] if in_catalogue else adhoc_vectors[rubric.id]
             out.append(Prepared(rubric, rv, text, warnings, segs, seg_vectors, in_catalogue, flags))
         return out

@@ -8,6 +8,7 @@ is what a question the calibration never saw can expect.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import json
 from collections.abc import Sequence
@@ -31,11 +32,11 @@ from grader.scoring import (
 )
 
 GRID = {
-    "center": (0.76, 0.79, 0.82, 0.85, 0.88),
-    "baseline_weight": (0.0, 0.25, 0.5, 0.75),
-    "scale": (0.035, 0.05, 0.07),
+    "center": (0.79, 0.82, 0.85, 0.88, 0.91),
+    "baseline_weight": (0.0, 0.25, 0.5),
+    "scale": (0.05, 0.07, 0.09),
     "misconception_margin": (0.02, 0.05),
-    "off_topic_margin": (0.08, 0.12, 0.18),
+    "off_topic_margin": (0.12, 0.18),
 }
 
 
@@ -165,7 +166,6 @@ def write_calibration(result: FitResult, embedder: str, judge: str, samples: int
     data: dict[str, Any] = {"combinations": {}}
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
-    data["version"] = date.today().isoformat() + f"-{len(data.get('combinations', {})) + 1}"
     data.setdefault("combinations", {})[combination_key(embedder, judge)] = {
         "params": dataclasses.asdict(result.params),
         "raw_points": result.raw_points,
@@ -173,6 +173,8 @@ def write_calibration(result: FitResult, embedder: str, judge: str, samples: int
         "fitted_on": samples,
         "held_out": {k: round(v, 4) for k, v in result.held_out.items()},
     }
+    content = json.dumps(data["combinations"], sort_keys=True).encode("utf-8")
+    data["version"] = f"{date.today().isoformat()}-{hashlib.sha256(content).hexdigest()[:8]}"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

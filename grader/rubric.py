@@ -109,8 +109,11 @@ class Rubric(BaseModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on 47 files
+
+
 def load_rubric(path: Path) -> Rubric:
-    return Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Rubric.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER))
 
 
 def write_json_schema(path: Path) -> None:

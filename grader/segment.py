@@ -33,6 +33,12 @@ class Segment:
     """Index of the first sentence covered."""
     last: int
     """Index of the last sentence covered (== first for a single sentence)."""
+    context: str = ""
+    """Text embedded before the segment (the question), not part of the evidence shown."""
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
 
 def _split_long(sentence: str) -> list[str]:
@@ -75,10 +81,14 @@ def sentences(text: str) -> list[str]:
     return result
 
 
-def segments(text: str, window: int = 2) -> list[Segment]:
-    """Each sentence, then each run of `window` adjacent sentences."""
+def segments(text: str, window: int = 2, context: str | None = None) -> list[Segment]:
+    """Each sentence, then each run of `window` adjacent sentences; with `context` (the
+    question), also each sentence prefixed by it, because candidates leave the subject to the
+    question ("Too high and it diverges")."""
     sents = sentences(text)
     out = [Segment(s, i, i) for i, s in enumerate(sents)]
+    if context:
+        out += [Segment(s, i, i, context=context) for i, s in enumerate(sents)]
     for size in range(2, window + 1):
         for i in range(len(sents) - size + 1):
             joiner = "" if detect_language(sents[i]) in ("zh", "ja") else " "

@@ -1,0 +1,65 @@
+"""Agreement metrics against known values, and an agreement floor on the hand-graded samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import Grader
+from grader.calibration import load_calibration
+from grader.evaluation import agreement, build_report, load_samples, parity
+from grader.fitting import held_out_predictions, precompute, prepare_all, raw_and_capped
+
+from conftest import ROOT
+
+
+def test_metrics_against_known_values() -> None:
+    perfect = agreement([0, 5, 10], [0, 5, 10])
+    assert perfect["qwk"] == pytest.approx(1.0) and perfect["mae"] == 0 and perfect["exact"] == 1
+    # Hand computation: human (0,1,1) vs predicted (0,0,1). Observed quadratic disagreement:
+    # one cell (1,0) with weight 1, share 1/3. Expected from the marginals, human (1/3, 2/3) x
+    # predicted (2/3, 1/3): cells (0,1) 1/9 and (1,0) 4/9, so 5/9. kappa = 1 - (1/3)/(5/9) = 0.4.
+    m = agreement([0, 1, 1], [0, 0, 1])
+    assert m["qwk"] == pytest.approx(0.4)
+    assert m["mae"] == pytest.approx(1 / 3) and m["within1"] == 1.0
+    assert agreement([1, 2, 3, 4], [4, 3, 2, 1])["spearman"] == pytest.approx(-1.0)
+
+
+def test_parity_spread() -> None:
+    from grader.evaluation import Sample
+
+    group = [Sample(id=str(i), answer="a", grade=5, group="g", lang=l) for i, l in enumerate("ab")]
+    assert parity(group, [4.0, 6.5]) == {"groups": 1.0, "mean_spread": 2.5, "worst_spread": 2.5}
+
+
+def test_loader_reads_ads_and_second_grades(tmp_path: Path) -> None:
+    (tmp_path / "x.jsonl").write_text(json.dumps({"id": "s1", "question": "batchnorm", "answer": "a", "grade": 7}) + "\n", encoding="utf-8")
+    (tmp_path / "regrade.jsonl").write_text(json.dumps({"id": "s1", "grade2": 6}) + "\n", encoding="utf-8")
+    ads = json.dumps({"score": "8", "answer": "b", "q_id": "001", "question": "q", "reference1": "r", "reference2": "", "reference3": ""})
+    (tmp_path / "ads.jsonl").write_text(ads + "\n", encoding="utf-8")
+    samples = {s.id: s for s in load_samples(tmp_path)}
+    assert samples["s1"].second_grade == 6 and samples["s1"].grade == 7
+    ads_sample = next(s for s in samples.values() if s.kind == "ads")
+    assert ads_sample.reference == "r" and ads_sample.grade == 8 and ads_sample.question is None
+
+
+def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
+    """Regression guard for the deterministic embedding-only path: with the shipped knobs, an
+    isotonic map fitted without each question must still agree with the hand grades."""
+    samples = load_samples(ROOT / "eval" / "samples")
+    calibration, _ = load_calibration(grader.embedder.name, "none")
+    prepared = prepare_all(grader, samples)
+    cache = [None if not hasattr(p, "segments") else precompute(grader, p) for p in prepared]
+    raws, off = raw_and_capped(grader, prepared, calibration.params, cache)
+    grades = np.array([s.grade for s in samples])
+    predictions = held_out_predictions(raws, off, grades, [s.question_key for s in samples])
+    mask = ~np.isnan(predictions)
+    m = agreement(grades[mask], predictions[mask])
+    assert mask.sum() == len(samples)
+    assert m["qwk"] >= 0.80, m
+    assert m["mae"] <= 1.5, m
+    report = build_report(samples, list(predictions))
+    assert report["by_kind"]["injection"]["mean_error"] <= 0.5  # injections never pay
