@@ -48,7 +48,8 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def _threshold(base: float, params: ScoringParams) -> float:
+def _threshold(base: float | np.ndarray, params: ScoringParams) -> float | np.ndarray:
+    """Cosine at which a point with this baseline earns half its credit (scalar or per point)."""
     return params.center + params.baseline_weight * (base - ScoringParams.BASELINE_ANCHOR)
 
 
@@ -72,8 +73,7 @@ def coverage(best: np.ndarray, vectors: RubricVectors, params: ScoringParams) ->
     positive = weights > 0
     if not positive.any():
         return 0.0
-    thresholds = params.center + params.baseline_weight * (vectors.baselines - ScoringParams.BASELINE_ANCHOR)
-    credit = 1.0 / (1.0 + np.exp(-(best - thresholds) / params.scale))
+    credit = 1.0 / (1.0 + np.exp(-(best - _threshold(vectors.baselines, params)) / params.scale))
     return float((weights[positive] * credit[positive]).sum() / weights[positive].sum())
 
 
