@@ -7,7 +7,10 @@ Prints ratios against a baseline measured in the same run (never absolute pass/f
   warm    single-answer latency through the Python API (median of repeated calls);
   cold    process times of `grade FILE --q ID`, `grade --help`, `grade rubrics list`.
 
-Usage: python eval/bench.py [--n 240] [--repeat 5]
+  judge   (--judge) warm single answer with the local judge: yes/no checks only (the scoring
+          path) and with written verdicts (--explain), prompt and generation tokens/s.
+
+Usage: python eval/bench.py [--n 240] [--repeat 5] [--judge N]
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=240)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--judge", type=int, default=0, metavar="N", help="also time N answers with the local judge")
     args = parser.parse_args()
     rows = _answers(args.n)
     texts = [r["answer"] for r in rows]
@@ -98,6 +102,31 @@ def main() -> None:
     print(f"cold   `grade examples/batchnorm_en.txt --q batchnorm`  {cold:7.2f} s")
     print(f"cli    `grade --help` median of {args.repeat}                      {statistics.median(helps):7.3f} s")
     print(f"cli    `grade rubrics list` median of {args.repeat}                {statistics.median(lists):7.3f} s")
+    if args.judge:
+        _bench_judge(grader, rows[: args.judge])
+
+
+def _bench_judge(plain, rows: list[dict[str, str]]) -> None:
+    """Warm single answers with the local judge, cache off (every check really runs)."""
+    from grader import Grader
+
+    judged = Grader(judge="local", embedder=plain.embedder, use_judge_cache=False)
+    judged.grade(rows[0]["answer"], question=rows[0]["question"])  # load the model, warm up
+    judge = judged.judge
+    for explain in (False, True):
+        judged.explain = explain
+        sample = rows if not explain else rows[:2]  # written verdicts take ~40 s an answer
+        judge.stats.update(prompt_tokens=0, completion_tokens=0, seconds=0.0)
+        times = []
+        for row in sample:
+            start = time.perf_counter()
+            judged.grade(row["answer"], question=row["question"])
+            times.append(time.perf_counter() - start)
+        stats = judge.stats
+        what = "checks + written verdicts" if explain else "yes/no checks (scoring path)"
+        print(f"judge  {what:30s} median of {len(times):>2} {statistics.median(times):7.2f} s/answer; "
+              f"{stats['prompt_tokens']} prompt + {stats['completion_tokens']} generated tokens in {stats['seconds']:.1f} s "
+              f"({(stats['prompt_tokens'] + stats['completion_tokens']) / max(stats['seconds'], 1e-9):.0f} tok/s)")
 
 
 if __name__ == "__main__":

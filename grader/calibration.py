@@ -30,7 +30,20 @@ class Calibration:
     raw_points: tuple[float, ...] = (0.0, 1.0)
     score_points: tuple[float, ...] = (0.0, 10.0)
     judge_weight: float = 0.0
-    """Share of a point's credit taken from the judge's verdict (0 = judge ignored)."""
+    """Share of a positive point's credit taken from the judge's yes/no check (0 = ignored)."""
+    misconception_penalty: float = 0.0
+    """Share of the raw score taken away when the judge is sure the answer states a
+    misconception (fitted separately: a small judge is better at spotting a stated error than
+    at confirming a correct claim)."""
+    misconception_low: float = 0.7
+    misconception_high: float = 0.8
+    """The misconception check's P(yes) is stretched to 0-1 between these."""
+    held_out: dict[str, float] | None = None
+    """Agreement on questions held out while fitting (what `grade calibrate` measured)."""
+    check_low: float = 0.5
+    check_high: float = 0.9
+    """P(yes) at or below `check_low` counts as 0, at or above `check_high` as 1: small
+    judges say yes often, so their probabilities need stretching."""
 
     def to_score(self, raw: float) -> float:
         """Monotone piecewise-linear map from raw coverage to the 0-10 scale."""
@@ -51,9 +64,9 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
     if entry is None and judge != "none" and combination_key(embedder, "none") in combinations:
         # The embedding-only map still applies; the judge's verdicts are shown but carry no
         # weight until a calibration has shown they help.
-        entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0}
+        entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0, "misconception_penalty": 0.0}
         judge = "none"
-        warning = f"no calibration for this judge yet: its verdicts are shown but do not change the score"
+        warning = "no calibration for this judge yet: its checks are shown but do not change the score"
     if entry is None:
         return Calibration(UNCALIBRATED, ScoringParams()), (
             f"no calibration for embedder {embedder!r} with judge {judge!r}; "
@@ -68,6 +81,12 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             raw_points=tuple(entry.get("raw_points", (0.0, 1.0))),
             score_points=tuple(entry.get("score_points", (0.0, 10.0))),
             judge_weight=float(entry.get("judge_weight", 0.0)),
+            misconception_penalty=float(entry.get("misconception_penalty", 0.0)),
+            misconception_low=float(entry.get("misconception_low", 0.7)),
+            misconception_high=float(entry.get("misconception_high", 0.8)),
+            held_out=entry.get("held_out"),
+            check_low=float(entry.get("check_low", 0.5)),
+            check_high=float(entry.get("check_high", 0.9)),
         ),
         warning,
     )

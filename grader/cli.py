@@ -42,13 +42,15 @@ def _common_grader_options(function: Any) -> Any:
         click.option("--openai-base-url", default=None, help="For --judge openai (env GRADER_OPENAI_BASE_URL / OPENAI_BASE_URL)."),
         click.option("--openai-model", default=None, help="For --judge openai (env GRADER_JUDGE_MODEL)."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the judge cache."),
+        click.option("--explain/--no-explain", default=None,
+                     help="With a judge, also get written per-point verdicts with quotes (slow; default: on for one answer with --judge local/openai, else off)."),
     ]  # fmt: skip
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, progress: bool = True, **options: Any) -> Any:
+def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, progress: bool = True, explain_default: bool = False, **options: Any) -> Any:
     from grader.api import Grader
 
     openai_options = {k: v for k, v in (("base_url", options.get("openai_base_url")), ("model", options.get("openai_model"))) if v}
@@ -56,6 +58,7 @@ def _make_grader(judge: str, rubrics_dir: Path | None, embedder: str | None, pro
         rubrics_dir=rubrics_dir, embedder=embedder, judge=judge, progress=progress,
         judge_model=options.get("judge_model"), openai_options=openai_options,
         use_judge_cache=not options.get("no_cache", False),
+        explain=explain_default if options.get("explain") is None else bool(options["explain"]),
     )  # fmt: skip
 
 
@@ -84,7 +87,9 @@ def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_
 
     text = read_answer(file)
     prepare_answer(text)  # refuse empty input before any model loads
-    grader = _make_grader(judge, rubrics_dir, embedder, **options)
+    # Written verdicts take ~40 s with the local model: shown when a judge was asked for by
+    # name, not when `auto` picked one.
+    grader = _make_grader(judge, rubrics_dir, embedder, explain_default=judge in ("local", "openai"), **options)
     rubric = grader.resolve(question)  # fail on a bad id before loading any model
     grade = grader.grade(text, question=rubric.id)
     for warning in grade.warnings:
@@ -274,12 +279,29 @@ def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judg
     report = build_report(samples, predicted)
     report["embedder"], report["judge"] = grader.embedder.name, grader.judge_name
     report["calibration"] = grader.calibration.version
+    report["held_out"] = grader.calibration.held_out
+    if grader.judge is not None:  # the same samples embedding-only, to show what the judge adds
+        from grader.api import Grader
+        from grader.evaluation import agreement
+
+        plain = Grader(rubrics_dir=grader.rubrics_dir, embedder=grader.embedder, judge="none")
+        pairs = [
+            (s.grade, r.score) for s, r in zip(samples, plain.grade_many([request_for(s) for s in samples]))
+            if not isinstance(r, GraderError) and r.score is not None
+        ]  # fmt: skip
+        report["without_judge"] = agreement([h for h, _ in pairs], [p for _, p in pairs])
+        report["held_out_without_judge"] = plain.calibration.held_out
     report["plot"] = str(plot(samples, predicted, plot_path))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{len(samples)} samples; embedder {report['embedder']}, judge {report['judge']}, calibration {report['calibration']}")
         click.echo(format_report(report))
+        for key, label in (("without_judge", "embedding-only, same samples"), ("held_out", "held-out questions (grade calibrate)"),
+                           ("held_out_without_judge", "held-out questions, embedding-only")):
+            m = report.get(key)
+            if m:
+                click.echo(f"{label:38s} QWK {m['qwk']:.3f}  Spearman {m['spearman']:.3f}  MAE {m['mae']:.2f}")
         click.echo(f"plot: {report['plot']}")
 
 
@@ -301,6 +323,10 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
         f"fitted on {len(samples)} samples ({result.tried} settings tried); held-out questions: "
         f"QWK {held['qwk']:.3f}, Spearman {held['spearman']:.3f}, MAE {held['mae']:.2f}"
     )
+    if result.judge:
+        without = result.without_judge
+        click.echo(f"without the judge ({grader.judge_name} weight 0): QWK {without['qwk']:.3f}, Spearman {without['spearman']:.3f}, MAE {without['mae']:.2f}")
+        click.echo(f"judge blend: {result.judge}")
     click.echo(f"params: {result.params}")
     click.echo(f"wrote {path}")
 

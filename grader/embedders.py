@@ -69,7 +69,9 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        # Renamed in sentence-transformers 6; the old name still works but warns.
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        dim = getter()
         if dim is None:
             raise ModelError(f"{self.name}: model does not report its embedding dimension")
         return int(dim)

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,19 @@ from grader.scoring import (
     score_points,
     similarity_table,
 )
+
+MISCONCEPTION_GRID = {
+    "misconception_penalty": (0.0, 0.25, 0.5, 0.75, 1.0),
+    "misconception_low": (0.5, 0.6, 0.7),
+    "misconception_high": (0.8, 0.9, 1.0),
+}
+"""How the judge's surest misconception check cuts the raw score (0 = judge ignored)."""
+POSITIVE_GRID = {
+    "judge_weight": (0.0, 0.2, 0.35, 0.5, 0.65),
+    "check_low": (0.4, 0.5, 0.6),
+    "check_high": (0.75, 0.85, 0.95),
+}
+"""Blends of the judge's checks of correct points into their credit (0 = judge ignored)."""
 
 GRID = {
     "center": (0.79, 0.82, 0.85, 0.88, 0.91),
@@ -124,6 +138,10 @@ class FitResult:
     """Leave-one-question-out agreement of the chosen setting."""
     held_out_predictions: list[float | None]
     tried: int
+    judge: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Fitted judge blend (`JUDGE_GRID` keys); empty for embedding-only."""
+    without_judge: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Held-out agreement of the same knobs with the judge's weight at zero."""
 
 
 def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, ...]] | None = None) -> FitResult:
@@ -146,7 +164,12 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
         if best is None or qwk > best[0]:
             best = (qwk, params, raws, off, predictions)
     assert best is not None
-    _, params, raws, _, predictions = best
+    _, params, raws, off, predictions = best
+    judge_blend: dict[str, float] = {}
+    without = agreement(grades[~np.isnan(predictions)], predictions[~np.isnan(predictions)])
+    if grader.judge is not None:
+        judge_blend, raws, predictions, judge_tried = _fit_judge(grader, samples, prepared, params, off, grades, groups)
+        tried += judge_tried
     valid = ~np.isnan(raws)
     iso = _isotonic(raws[valid], grades[valid])
     mask = ~np.isnan(predictions)
@@ -157,7 +180,90 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
         held_out=agreement(grades[mask], predictions[mask]),
         held_out_predictions=[None if np.isnan(p) else float(p) for p in predictions],
         tried=tried,
+        judge=judge_blend,
+        without_judge=without,
     )
+
+
+def judge_checks(grader: Grader, prepared: Sequence[Prepared | GraderError], progress: bool = True) -> list[dict[str, float | None] | None]:
+    """The judge's yes/no checks for every sample (cached on disk: a re-fit costs nothing)."""
+    from grader.checks import check_points
+
+    assert grader.judge is not None
+    out: list[dict[str, float | None] | None] = []
+    for i, item in enumerate(prepared):
+        if isinstance(item, GraderError):
+            out.append(None)
+            continue
+        out.append(check_points(grader.judge, item.rubric, item.text, grader.use_judge_cache))
+        if progress and (i + 1) % 20 == 0:
+            print(f"judge checks: {i + 1}/{len(prepared)}", file=sys.stderr, flush=True)
+    return out
+
+
+def _fit_judge(
+    grader: Grader,
+    samples: Sequence[Sample],
+    prepared: Sequence[Prepared | GraderError],
+    params: ScoringParams,
+    off: np.ndarray,
+    grades: np.ndarray,
+    groups: Sequence[str],
+) -> tuple[dict[str, float], np.ndarray, np.ndarray, int]:
+    """Choose the judge blend with the best held-out QWK on top of fixed embedding knobs.
+    The grid includes zero weight, so the judge is only used where it helps."""
+    checks = judge_checks(grader, prepared)
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None] = []
+    for item, check in zip(prepared, checks):
+        if isinstance(item, GraderError) or check is None:
+            rows.append(None)
+            continue
+        points = score_points(item.segments, item.segment_vectors, item.vectors, params).points
+        rows.append((
+            np.array([p.credit for p in points], dtype=float),
+            np.array([p.weight for p in points], dtype=float),
+            np.array([np.nan if check.get(p.id) is None else check[p.id] for p in points], dtype=float),
+            np.array([p.weight > 0 for p in points]),
+        ))  # fmt: skip
+    # One grid after the other (misconceptions, then correct points): 60 settings, not 2,700.
+    best: tuple[float, dict[str, float], np.ndarray, np.ndarray] | None = None
+    chosen = {**{k: v[0] for k, v in MISCONCEPTION_GRID.items()}, **{k: v[0] for k, v in POSITIVE_GRID.items()}}
+    tried = 0
+    for grid in (MISCONCEPTION_GRID, POSITIVE_GRID):
+        keys = list(grid)
+        for values in itertools.product(*(grid[k] for k in keys)):
+            blend = {**chosen, **dict(zip(keys, values))}
+            raws = np.array([np.nan if row is None else _blended_raw(row, blend) for row in rows])
+            predictions = held_out_predictions(raws, off, grades, groups)
+            mask = ~np.isnan(predictions)
+            qwk = agreement(grades[mask], predictions[mask])["qwk"]
+            tried += 1
+            if best is None or qwk > best[0] + 1e-9:
+                best = (qwk, blend, raws, predictions)
+        assert best is not None
+        chosen = best[1]
+    assert best is not None
+    return best[1], best[2], best[3], tried
+
+
+def _blended_raw(row: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], blend: dict[str, float]) -> float:
+    """`raw_from_points` after `apply_checks`, then `judge_penalty`, vectorised over one
+    answer's points."""
+    credit, weight, yes, positive = row
+    stretched = np.clip((yes - blend["check_low"]) / (blend["check_high"] - blend["check_low"]), 0.0, 1.0)
+    share = np.where(positive, blend["judge_weight"], 0.0)
+    mixed = np.where(np.isnan(yes), credit, (1 - share) * credit + share * np.nan_to_num(stretched))
+    total = weight[positive].sum()
+    if not total:
+        return 0.0
+    earned = (weight[positive] * mixed[positive]).sum()
+    penalty = (-weight[~positive] * mixed[~positive]).sum()
+    raw = float(max(0.0, min(1.0, (earned - penalty) / total)))
+    misconceptions = yes[~positive & ~np.isnan(yes)]
+    if blend["misconception_penalty"] and len(misconceptions):
+        low, high = blend["misconception_low"], blend["misconception_high"]
+        raw *= 1 - blend["misconception_penalty"] * min(1.0, max(0.0, (misconceptions.max() - low) / (high - low)))
+    return raw
 
 
 def write_calibration(result: FitResult, embedder: str, judge: str, samples: int, path: Path | None = None) -> Path:
@@ -168,10 +274,12 @@ def write_calibration(result: FitResult, embedder: str, judge: str, samples: int
         data = json.loads(path.read_text(encoding="utf-8"))
     data.setdefault("combinations", {})[combination_key(embedder, judge)] = {
         "params": dataclasses.asdict(result.params),
+        **result.judge,
         "raw_points": result.raw_points,
         "score_points": result.score_points,
         "fitted_on": samples,
         "held_out": {k: round(v, 4) for k, v in result.held_out.items()},
+        **({"held_out_without_judge": {k: round(v, 4) for k, v in result.without_judge.items()}} if result.judge else {}),
     }
     content = json.dumps(data["combinations"], sort_keys=True).encode("utf-8")
     data["version"] = f"{date.today().isoformat()}-{hashlib.sha256(content).hexdigest()[:8]}"

@@ -32,6 +32,11 @@ class Judge(Protocol):
         """The model's raw reply (expected to be JSON following `schema`)."""
         ...
 
+    def first_token(self, prompt: Prompt) -> dict[str, float]:
+        """The likeliest first reply tokens with their log-probabilities (for yes/no checks);
+        a backend without log-probabilities returns its reply text with log-prob 0."""
+        ...
+
 
 class LlamaCppJudge:
     """A GGUF model in process via llama-cpp-python; temperature 0, fixed seed.
@@ -56,6 +61,56 @@ class LlamaCppJudge:
             raise JudgeError(f"cannot load judge model {model_path}: {exc}") from exc
         self.name = f"local:{label or model_path.stem}"
         self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "seconds": 0.0}
+        self._formatter: Any = None
+
+    def _chat_text(self, prompt: Prompt) -> str:
+        """The prompt in the model's own chat template, ready for the assistant's reply."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            template = self.llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise JudgeError(f"{self.name}: the model has no chat template for yes/no checks")
+            vocab = self.llm._model  # token texts for the template's bos/eos variables
+            eos, bos = self.llm.token_eos(), self.llm.token_bos()
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=vocab.token_get_text(eos) if eos != -1 else "",
+                bos_token=vocab.token_get_text(bos) if bos != -1 else "",
+            )
+        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
+        return str(self._formatter(messages=messages).prompt)
+
+    def first_token(self, prompt: Prompt, top: int = 20) -> dict[str, float]:
+        """Log-probabilities of the first reply token, from one forward pass.
+
+        The tokens this prompt shares with the previous one (instructions and answer; only
+        the claim differs between checks of one answer) stay in the KV cache and are not
+        evaluated again.
+        """
+        import numpy as np
+        from llama_cpp import llama_get_logits
+
+        start = time.perf_counter()
+        tokens = self.llm.tokenize(self._chat_text(prompt).encode("utf-8"), add_bos=False, special=True)
+        if len(tokens) >= self.llm.n_ctx():
+            return {}  # too long for the context: the caller leaves the point unscored
+        shared = 0
+        previous = self.llm.input_ids[: self.llm.n_tokens]
+        for a, b in zip(previous, tokens):
+            if a != b:
+                break
+            shared += 1
+        self.llm.n_tokens = min(shared, len(tokens) - 1)  # evaluate at least one token for logits
+        self.stats["prompt_tokens"] += len(tokens) - self.llm.n_tokens
+        self.llm.eval(tokens[self.llm.n_tokens :])
+        logits = np.ctypeslib.as_array(llama_get_logits(self.llm.ctx), shape=(self.llm.n_vocab(),)).astype(np.float64)
+        logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+        best = np.argpartition(-logprobs, top)[:top]
+        self.stats["seconds"] += time.perf_counter() - start
+        return {
+            self.llm.detokenize([int(i)]).decode("utf-8", errors="replace"): float(logprobs[i]) for i in best
+        }
 
     def complete(self, prompt: Prompt, schema: dict[str, Any]) -> str:
         start = time.perf_counter()
@@ -101,6 +156,7 @@ class OpenAIJudge:
         self.retries = retries
         self.name = f"openai:{model}"
         self._format = 0  # index into FORMATS: the first the server accepted
+        self._logprobs = True  # until the server rejects log-probability requests
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any] | None:
         kind = self.FORMATS[self._format]
@@ -111,27 +167,59 @@ class OpenAIJudge:
         return None
 
     def complete(self, prompt: Prompt, schema: dict[str, Any]) -> str:
+        def request() -> dict[str, Any]:
+            response_format = self._response_format(schema)
+            extra = {"response_format": response_format} if response_format is not None else {}
+            return {"max_tokens": max_reply_tokens(schema) if schema else 1024, **extra}
+
+        def fall_back(exc: Exception) -> bool:
+            # llama.cpp's server answers an unsupported json_schema format with HTTP 500,
+            # other servers with 400: both mean "try the next format".
+            if "BadRequest" in type(exc).__name__ or self.FORMATS[self._format] == "json_schema":
+                return self._next_format()
+            return False
+
+        reply = self._send(prompt, request, fall_back)
+        return reply.choices[0].message.content or ""
+
+    def first_token(self, prompt: Prompt) -> dict[str, float]:
+        """Top log-probabilities of a one-token reply; the reply text alone (log-prob 0)
+        from a server that does not return log-probabilities."""
+
+        def request() -> dict[str, Any]:
+            return {"max_tokens": 1, **({"logprobs": True, "top_logprobs": 10} if self._logprobs else {})}
+
+        def fall_back(exc: Exception) -> bool:
+            if "BadRequest" in type(exc).__name__ and self._logprobs:
+                self._logprobs = False  # a server without log-probability support
+                return True
+            return False
+
+        choice = self._send(prompt, request, fall_back).choices[0]
+        content = getattr(choice.logprobs, "content", None) if self._logprobs else None
+        if content:
+            return {alt.token: float(alt.logprob) for alt in content[0].top_logprobs or []} or {
+                content[0].token: float(content[0].logprob)
+            }
+        return {(choice.message.content or "").strip(): 0.0}
+
+    def _send(self, prompt: Prompt, request: Any, fall_back: Any) -> Any:
+        """One chat completion with bounded retries for transient faults. `request()` gives
+        the varying arguments; `fall_back(exc)` may downgrade them after a rejection."""
         import openai
 
         messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
         attempt = 0
         while True:
-            extra: dict[str, Any] = {}
-            response_format = self._response_format(schema)
-            if response_format is not None:
-                extra["response_format"] = response_format
             try:
-                reply = self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0, seed=SEED, max_tokens=max_reply_tokens(schema) if schema else 1024, **extra  # type: ignore[arg-type]
+                return self.client.chat.completions.create(
+                    model=self.model, messages=messages, temperature=0, seed=SEED, **request()  # type: ignore[arg-type]
                 )
-                return reply.choices[0].message.content or ""
-            except openai.BadRequestError:
-                if not self._next_format():
-                    raise JudgeError(f"{self.name}: the server rejected the request") from None
-            except openai.InternalServerError as exc:
-                # llama.cpp's server answers an unsupported response_format with HTTP 500.
-                if response_format is not None and self.FORMATS[self._format] == "json_schema" and self._next_format():
+            except (openai.BadRequestError, openai.InternalServerError) as exc:
+                if fall_back(exc):
                     continue
+                if isinstance(exc, openai.BadRequestError):
+                    raise JudgeError(f"{self.name}: the server rejected the request") from None
                 attempt = self._backoff(attempt, exc)
             except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError) as exc:
                 attempt = self._backoff(attempt, exc)

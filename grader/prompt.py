@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -22,12 +23,23 @@ class Prompt:
     user: str
 
 
+_SECTION = re.compile(r"<!-- ([A-Z ]+) -->")
+
+
+@functools.cache
+def _sections() -> dict[str, str]:
+    """The template file's sections: SYSTEM/USER (verdicts), CHECK SYSTEM/CHECK USER (checks).
+    Read once per process: checks render a prompt per rubric point."""
+    parts = _SECTION.split(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
+
+
 def _template() -> tuple[str, str]:
-    text = TEMPLATE_PATH.read_text(encoding="utf-8")
-    system, user = text.split("<!-- USER -->")
-    return system.replace("<!-- SYSTEM -->", "").strip(), user.strip()
+    sections = _sections()
+    return sections["SYSTEM"], sections["USER"]
 
 
+@functools.cache
 def prompt_version() -> str:
     """Hash of the template: part of every judge cache key and every Grade."""
     return hashlib.sha256(TEMPLATE_PATH.read_bytes()).hexdigest()[:12]
@@ -52,6 +64,22 @@ def render(rubric: Rubric, answer: str) -> Prompt:
     )
     user = user.replace("{open}", OPEN).replace("{close}", CLOSE).replace("{answer}", neutralize(answer))
     return Prompt(system, user)
+
+
+def render_check(rubric: Rubric, answer: str, claim: str) -> Prompt:
+    """A narrow yes/no question: does the answer state `claim`?
+
+    Unlike the verdict prompt, the answer comes before the (varying) claim, so a local model
+    evaluates instructions + answer once and only the claim for each further point.
+    """
+    sections = _sections()
+    user = (
+        sections["CHECK USER"].replace("{question}", rubric.question.en)
+        .replace("{open}", OPEN).replace("{close}", CLOSE)
+        .replace("{claim}", claim)
+        .replace("{answer}", neutralize(answer))
+    )
+    return Prompt(sections["CHECK SYSTEM"], user)
 
 
 def max_reply_tokens(schema: dict[str, object]) -> int:

@@ -28,6 +28,8 @@ class PointResult(BaseModel):
     """The LLM judge's verdict, when a judge ran."""
     judge_quote: str | None = None
     judge_reason: str | None = None
+    judge_yes: float | None = None
+    """The judge's probability that the answer states this point (yes/no check)."""
 
 
 class Grade(BaseModel):

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grader.results import PointResult
 from grader.rubric_vectors import RubricVectors
 from grader.segment import Segment
-from grader.verdicts import JUDGE_CREDIT, JudgeVerdicts
+from grader.verdicts import JudgeVerdicts
+
+if TYPE_CHECKING:
+    from grader.calibration import Calibration
 
 
 @dataclass(frozen=True)
@@ -148,9 +152,52 @@ def raw_from_points(points: list[PointResult]) -> tuple[float, float]:
     return max(0.0, min(1.0, (earned - penalty) / total)), earned / total
 
 
-def apply_verdicts(points: list[PointResult], verdicts: JudgeVerdicts | None, judge_weight: float) -> list[PointResult]:
-    """Attach judge verdicts and blend their credit in with weight `judge_weight` (fitted on
-    eval/, possibly 0 so the judge is shown but never moves the score)."""
+def check_credit(probability: float, low: float, high: float) -> float:
+    """A yes/no check's probability stretched to 0-1 credit between `low` and `high`."""
+    return min(1.0, max(0.0, (probability - low) / max(high - low, 1e-6)))
+
+
+def blend(credit: float, probability: float | None, weight: float, low: float, high: float) -> float:
+    """Embedding credit moved toward the judge's check by `weight` (None: judge unscored)."""
+    if probability is None or not weight:
+        return credit
+    return (1 - weight) * credit + weight * check_credit(probability, low, high)
+
+
+def apply_checks(points: list[PointResult], checks: dict[str, float | None] | None, calibration: "Calibration") -> list[PointResult]:
+    """Attach the judge's yes/no probabilities and blend them into each point's credit with
+    the calibration's fitted weights (possibly 0: shown, never moving the score)."""
+    if checks is None:
+        return points
+    out = []
+    for point in points:
+        probability = checks.get(point.id)
+        credit = point.credit
+        if credit is not None and point.weight > 0:
+            credit = round(blend(credit, probability, calibration.judge_weight, calibration.check_low, calibration.check_high), 4)
+        out.append(point.model_copy(update={"credit": credit, "judge_yes": None if probability is None else round(probability, 4)}))
+    return out
+
+
+def judge_penalty(points: list[PointResult], calibration: "Calibration") -> tuple[float, str | None]:
+    """(share of the raw score to take away, id of the misconception): from the judge's
+    surest misconception check. Misconception points weigh little against a rubric's
+    positive points, so a confidently wrong answer that uses the right vocabulary keeps most of
+    its embedding credit; the judge's yes/no on the misconception is the better signal."""
+    if not calibration.misconception_penalty:
+        return 0.0, None
+    stated = [(p.judge_yes, p.id) for p in points if p.weight < 0 and p.judge_yes is not None]
+    if not stated:
+        return 0.0, None
+    probability, point_id = max(stated)
+    share = calibration.misconception_penalty * check_credit(probability, calibration.misconception_low, calibration.misconception_high)
+    return (share, point_id) if share > 0 else (0.0, None)
+
+
+def apply_verdicts(points: list[PointResult], verdicts: JudgeVerdicts | None) -> list[PointResult]:
+    """Attach the judge's written verdicts as explanation. They do not move the score: naively
+    blended, a 1.5B model's verdicts lowered agreement (QWK 0.78 -> 0.62, models.md); the
+    fitted yes/no checks carry the judge's weight instead."""
     if verdicts is None:
         return points
     out = []
@@ -160,8 +207,6 @@ def apply_verdicts(points: list[PointResult], verdicts: JudgeVerdicts | None, ju
             out.append(point)
             continue
         credit = point.credit
-        if credit is not None and judge_weight:
-            credit = round((1 - judge_weight) * credit + judge_weight * JUDGE_CREDIT[verdict.verdict], 4)
         out.append(
             point.model_copy(
                 update={"credit": credit, "verdict": verdict.verdict, "judge_quote": verdict.quote or None,

@@ -7,11 +7,16 @@ Rules (from what small judges actually do):
   that point unscored, never "missing";
 - a quote must occur in the answer (after NFKC normalisation): a quote copied from the rubric
   or translated downgrades the verdict one level.
+
+Yes/no checks are validated here too: the first reply token's alternatives must include a
+yes or a no word, else the point is unscored.
 """
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +25,6 @@ from grader.rubric import Rubric
 from grader.textnorm import occurs_in
 
 LEVELS: tuple[Verdict, ...] = ("missing", "partial", "met")
-JUDGE_CREDIT: dict[str, float] = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,27 @@ def parse_verdicts(raw: str, rubric: Rubric, answer: str) -> JudgeVerdicts | Non
         return None
     flag = data.get("instructions_to_grader")
     return JudgeVerdicts(points, flag is True)
+
+
+YES_WORDS = frozenset({"yes", "y", "да", "是", "はい"})
+NO_WORDS = frozenset({"no", "n", "нет", "否", "いいえ"})
+
+
+def yes_probability(first_token: Mapping[str, float]) -> float | None:
+    """P(yes | yes or no) from the first reply token's alternatives (token text -> log-prob).
+
+    A backend without log-probabilities passes its reply text with log-prob 0, which gives
+    1.0 or 0.0. None when no alternative is a yes or no word (the point stays unscored).
+    """
+    yes = no = 0.0
+    for token, logprob in first_token.items():
+        if not isinstance(logprob, (int, float)) or math.isnan(logprob):
+            continue
+        word = token.strip().strip(".,!。、").lower()
+        if word in YES_WORDS:
+            yes += math.exp(min(0.0, logprob))
+        elif word in NO_WORDS:
+            no += math.exp(min(0.0, logprob))
+    if yes + no <= 0.0:
+        return None
+    return yes / (yes + no)

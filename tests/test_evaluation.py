@@ -63,3 +63,34 @@ def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
     assert m["mae"] <= 1.5, m
     report = build_report(samples, list(predictions))
     assert report["by_kind"]["injection"]["mean_error"] <= 0.5  # injections never pay
+
+
+def test_fitted_judge_blend_matches_the_grading_path() -> None:
+    """`grade calibrate` scores judge blends with a vectorised copy of apply_checks,
+    raw_from_points and judge_penalty; both must give the same raw score, unscored checks
+    included."""
+    from grader.calibration import Calibration
+    from grader.fitting import _blended_raw
+    from grader.results import PointResult
+    from grader.scoring import ScoringParams, apply_checks, judge_penalty, raw_from_points
+
+    points = [
+        PointResult(id=i, text=i, weight=w, credit=c, similarity=0.8, evidence=None)
+        for i, w, c in (("a", 3.0, 0.9), ("b", 1.0, 0.2), ("c", 2.0, 0.5), ("m", -1.0, 0.1))
+    ]
+    checks = {"a": 0.95, "b": None, "c": 0.62, "m": 0.88}
+    blend = {"judge_weight": 0.35, "check_low": 0.5, "check_high": 0.85,
+             "misconception_penalty": 0.5, "misconception_low": 0.6, "misconception_high": 1.0}  # fmt: skip
+    calibration = Calibration("test", ScoringParams(), **blend)
+    blended = apply_checks(points, checks, calibration)
+    penalty, stated = judge_penalty(blended, calibration)
+    assert stated == "m" and penalty == pytest.approx(0.5 * 0.7)
+    expected = raw_from_points(blended)[0] * (1 - penalty)
+    row = (
+        np.array([p.credit for p in points]),
+        np.array([p.weight for p in points]),
+        np.array([np.nan if checks[p.id] is None else checks[p.id] for p in points]),
+        np.array([p.weight > 0 for p in points]),
+    )
+    assert _blended_raw(row, blend) == pytest.approx(expected, abs=1e-3)
+    assert _blended_raw(row, {**blend, "judge_weight": 0.0, "misconception_penalty": 0.0}) == pytest.approx(raw_from_points(points)[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from grader import Grade, Grader, GradeRequest, GraderError, UnknownQuestion
@@ -113,3 +114,28 @@ def test_shipped_rubric_vectors_are_current_and_match_the_model(grader: Grader) 
     stored = shipped[f"batchnorm-{rubric.digest}:points"]
     cosines = np.sum(np.concatenate(fresh.point_vectors) * stored, axis=1)
     assert cosines.min() > 0.999
+
+
+def test_windows_are_sentence_means_and_encode_nothing_extra(grader: Grader) -> None:
+    """The fast evidence path encodes each sentence once; a 2-sentence window is the
+    normalised mean of its sentences' vectors, not another encoding."""
+    answer = "BN normalises activations over the mini-batch. It then rescales them with gamma and beta. It also regularises."
+    encoded: list[str] = []
+    original = grader.embedder.encode
+
+    class Counting:
+        name, dimension = grader.embedder.name, grader.embedder.dimension
+
+        def encode(self, texts):
+            encoded.extend(texts)
+            return original(texts)
+
+    counting = Grader(judge="none", embedder=Counting())
+    counting.__dict__["rubric_vectors"] = grader.rubric_vectors  # reuse; only the answer is encoded
+    (prepared,) = counting.evidence([GradeRequest(answer=answer, question="batchnorm")])
+    assert not isinstance(prepared, Exception)
+    singles = [s for s in prepared.segments if s.first == s.last]
+    assert sorted(encoded) == sorted(s.text for s in singles)  # nothing but the sentences
+    vectors = {(s.first, s.last): v for s, v in zip(prepared.segments, prepared.segment_vectors)}
+    mean = vectors[(0, 0)] + vectors[(1, 1)]
+    assert np.allclose(vectors[(0, 1)], mean / np.linalg.norm(mean), atol=1e-6)

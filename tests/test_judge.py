@@ -4,6 +4,7 @@ plumbing and for sane verdicts, and a real llama.cpp server for the OpenAI-compa
 from __future__ import annotations
 
 import json
+import math
 import socket
 import subprocess
 import sys
@@ -16,30 +17,90 @@ from typing import Any
 import pytest
 
 from grader import Grade, Grader, JudgeError, models
+from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
 from grader.judges import LlamaCppJudge, OpenAIJudge
-from grader.prompt import Prompt, render, verdict_schema
+from grader.checks import check_points
+from grader.prompt import Prompt, render, render_check, verdict_schema
+from grader.verdicts import yes_probability
 
 from conftest import ROOT
 
 
 class ScriptedJudge:
-    """Implements the Judge protocol with replies given in advance; counts calls."""
+    """Implements the Judge protocol with replies given in advance; counts calls.
 
-    def __init__(self, name: str, replies: list[str]) -> None:
+    `first_tokens` maps a substring of the claim to the first-token log-probabilities the
+    judge returns for its yes/no check; other claims get an even yes/no.
+    """
+
+    def __init__(self, name: str, replies: list[str], first_tokens: dict[str, dict[str, float]] | None = None) -> None:
         self.name = name
         self.replies = replies
+        self.first_tokens = first_tokens or {}
         self.calls = 0
+        self.checks = 0
 
     def complete(self, prompt: Prompt, schema: dict[str, Any]) -> str:
         self.calls += 1
         return self.replies[min(self.calls - 1, len(self.replies) - 1)]
 
+    def first_token(self, prompt: Prompt) -> dict[str, float]:
+        self.checks += 1
+        claim = prompt.user.rsplit("Claim:", 1)[1]
+        return next((v for k, v in self.first_tokens.items() if k in claim), {"yes": math.log(0.5), "no": math.log(0.5)})
 
-def _judged_grader(judge: ScriptedJudge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Any) -> Grader:
+
+def _judged_grader(judge: ScriptedJudge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Any, calibration: Path | None = None) -> Grader:
     monkeypatch.setenv("GRADER_HOME", str(tmp_path))  # a fresh judge cache
-    grader = Grader(judge="none", embedder=embedder)
+    grader = Grader(judge="none", embedder=embedder, explain=True, calibration_file=calibration)
     grader.__dict__["judge"] = judge  # the judge slot, filled with the scripted judge
     return grader
+
+
+def _calibration_with_judge(tmp_path: Path, judge_name: str, embedder: str, **blend: float) -> Path:
+    """The shipped embedding-only calibration plus a judge entry with the given blend."""
+    data = json.loads(DEFAULT_CALIBRATION_FILE.read_text(encoding="utf-8"))
+    entry = dict(data["combinations"][combination_key(embedder, "none")])
+    data["combinations"][combination_key(embedder, judge_name)] = {**entry, **blend}
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_checks_move_the_score_only_by_their_fitted_weight(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
+    answer = batchnorm_answers["en"]["correct"]
+    plain = grader.grade(answer, question="batchnorm")
+    misconception = next(p for p in grader.rubrics["batchnorm"].points if p.weight < 0)
+    says_wrong = {misconception.text[:40]: {"yes": math.log(0.99), "no": math.log(0.01)}}
+    unweighted = _judged_grader(ScriptedJudge("scripted:w0", ["{}"], says_wrong), tmp_path, monkeypatch, grader.embedder)
+    unweighted.explain = False
+    shown = unweighted.grade(answer, question="batchnorm")
+    assert shown.score == plain.score  # no calibration for this judge: shown, not scored
+    assert next(p for p in shown.points if p.id == misconception.id).judge_yes == pytest.approx(0.99)
+    calibration = _calibration_with_judge(tmp_path, "scripted:w1", grader.embedder.name, misconception_penalty=0.5, misconception_low=0.5, misconception_high=0.9)
+    judge = ScriptedJudge("scripted:w1", ["{}"], says_wrong)
+    weighted = _judged_grader(judge, tmp_path, monkeypatch, grader.embedder, calibration)
+    weighted.explain = False
+    penalised = weighted.grade(answer, question="batchnorm")
+    assert penalised.score is not None and plain.score is not None and penalised.score < plain.score
+    assert "judge-misconception" in penalised.flags and "judge-misconception" not in shown.flags
+    calls = judge.checks
+    assert weighted.grade(answer, question="batchnorm") == penalised
+    assert judge.checks == calls  # the checks came from the cache
+
+
+def test_check_without_yes_or_no_is_unscored(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
+    answer = batchnorm_answers["en"]["correct"]
+    plain = grader.grade(answer, question="batchnorm")
+    calibration = _calibration_with_judge(tmp_path, "scripted:odd", grader.embedder.name, judge_weight=0.8, misconception_penalty=1.0)
+    first_point = grader.rubrics["batchnorm"].points[0].text[:40]
+    judge = ScriptedJudge("scripted:odd", ["{}"], {first_point: {"maybe": 0.0}, "": {"yes": 0.0}})
+    judged = _judged_grader(judge, tmp_path, monkeypatch, grader.embedder, calibration)
+    judged.explain = False
+    grade = judged.grade(answer, question="batchnorm")
+    assert "judge-unscored" in grade.flags
+    first = grade.points[0]
+    assert first.judge_yes is None and first.credit == plain.points[0].credit  # kept, never "missing"
 
 
 def test_unparseable_judge_is_unscored_not_missing(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
@@ -94,14 +155,28 @@ def test_local_judge_plumbing_with_a_real_small_model(smollm_path: Path, grader:
     assert judge.stats["prompt_tokens"] > 0 and judge.stats["completion_tokens"] > 0
 
 
+def test_local_yes_no_check_reuses_the_answer_prefix(smollm_path: Path, grader: Grader, batchnorm_answers) -> None:
+    judge = LlamaCppJudge(smollm_path)
+    rubric = grader.rubrics["batchnorm"]
+    answer = batchnorm_answers["ru"]["correct"]
+    first = judge.first_token(render_check(rubric, answer, rubric.points[0].text))
+    full = judge.stats["prompt_tokens"]
+    second = judge.first_token(render_check(rubric, answer, rubric.points[1].text))
+    assert judge.stats["prompt_tokens"] - full < full / 2  # only the claim was evaluated again
+    for alternatives in (first, second):
+        assert 0.0 < sum(math.exp(v) for v in alternatives.values()) <= 1.0 + 1e-6
+        assert yes_probability(alternatives) is not None  # the chat template makes yes/no likely
+
+
 def test_grade_with_local_judge_end_to_end(smollm_path: Path, grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
     monkeypatch.setenv("GRADER_HOME", str(tmp_path))
     monkeypatch.setenv("GRADER_JUDGE_MODEL_PATH", str(smollm_path))
-    g = Grader(judge="local", embedder=grader.embedder)
+    g = Grader(judge="local", embedder=grader.embedder, explain=True)
     grade = g.grade(batchnorm_answers["zh"]["correct"], question="batchnorm")
     assert isinstance(grade, Grade) and grade.judge == "local:SmolLM2-135M-Instruct.Q4_1"
     assert grade.prompt_version
     assert "judge-unscored" in grade.flags or any(p.verdict for p in grade.points)
+    assert all(p.judge_yes is not None for p in grade.points) or "judge-unscored" in grade.flags
 
 
 def test_qwen_judge_tells_right_from_wrong(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,6 +198,10 @@ def test_qwen_judge_tells_right_from_wrong(grader: Grader, tmp_path: Path, monke
     met_wrong = sum(verdicts["wrong"].points[i].verdict == "met" for i in positives if i in verdicts["wrong"].points)
     assert met_wrong == 0
     assert met_right >= 2 and met_right > met_wrong
+    # The yes/no checks, on the same pair: the right answer states the positive points more surely.
+    yes = {name: check_points(judge, rubric, answer, use_cache=False) for name, answer in (("right", right), ("wrong", wrong))}
+    mean = {name: sum(v[i] or 0.0 for i in positives) / len(positives) for name, v in yes.items()}
+    assert mean["right"] > mean["wrong"] + 0.1
 
 
 def _free_port() -> int:
@@ -163,6 +242,8 @@ def test_openai_path_against_real_llama_server(llama_server: str, grader: Grader
     raw = judge.complete(render(rubric, batchnorm_answers["ja"]["correct"]), verdict_schema(rubric))
     assert isinstance(json.loads(raw)["points"], list)
     assert OpenAIJudge.FORMATS[judge._format] == "json_object"  # the server refused json_schema; fell back
+    alternatives = judge.first_token(render_check(rubric, batchnorm_answers["ja"]["correct"], rubric.points[0].text))
+    assert alternatives and yes_probability(alternatives) is not None
 
 
 class _ScriptedServer(BaseHTTPRequestHandler):

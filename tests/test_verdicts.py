@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from grader.rubric import QuestionText, Rubric, RubricPoint
-from grader.verdicts import parse_verdicts
+from grader.verdicts import parse_verdicts, yes_probability
 
 RUBRIC = Rubric(
     id="toy",
@@ -73,3 +74,22 @@ def test_unusable_replies_are_unscored(raw: str) -> None:
 def test_instruction_flag_is_read() -> None:
     parsed = parse_verdicts(reply(p("faster", "missing"), flag=True), RUBRIC, ANSWER)
     assert parsed is not None and parsed.instructions_to_grader
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "expected"),
+    [
+        ({"yes": math.log(0.9), "no": math.log(0.1), "The": math.log(0.0001)}, 0.9),  # log-probs of a local model
+        ({" Yes": math.log(0.3), "yes": math.log(0.3), "No": math.log(0.2)}, 0.75),  # spellings add up
+        ({"Да": math.log(0.2), "нет": math.log(0.6)}, 0.25),  # a reply in the answer's language
+        ({"はい": math.log(0.5), "いいえ": math.log(0.5)}, 0.5),
+        ({"No.": 0.0}, 0.0),  # a server without log-probs: the reply text alone
+        ({"yes": 0.0}, 1.0),
+        ({"maybe": 0.0}, None),  # neither yes nor no: unscored
+        ({}, None),
+        ({"yes": float("nan"), "no": math.log(0.5)}, 0.0),  # a NaN is ignored, not trusted
+    ],
+)
+def test_yes_probability(alternatives: dict[str, float], expected: float | None) -> None:
+    result = yes_probability(alternatives)
+    assert result == (None if expected is None else pytest.approx(expected))
