@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 from grader import Grader
 from grader.evaluation import load_samples, agreement
-from grader.fitting import prepare_all, precompute, raw_and_capped, held_out_predictions
+from grader.fitting import prepare_all, precompute, signal_matrix, held_out_predictions
 from grader.errors import GraderError
 samples = load_samples(Path(__file__).resolve().parent / "samples")
 grades = np.array([s.grade for s in samples]); groups = [s.question_key for s in samples]
@@ -26,7 +26,7 @@ for v in variants:
     best = None
     for c, sc, bw in itertools.product((base.center - .03, base.center, base.center + .03), (.05, .07), (0.0, .25)):
         params = dataclasses.replace(base, center=c, scale=sc, baseline_weight=bw)
-        raws, off = raw_and_capped(g, prepared, params, cache)
+        raws, off = signal_matrix(g, prepared, params, cache)
         pred = held_out_predictions(raws, off, grades, groups); m = ~np.isnan(pred)
         a = agreement(grades[m], pred[m])
         if best is None or a["qwk"] > best[0]["qwk"]: best = (a, (c, sc, bw))

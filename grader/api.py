@@ -24,7 +24,7 @@ from grader import judge_cache, models
 from grader.judges import Judge, get_judge, local_model_present
 from grader.prompt import prompt_version, render, verdict_schema
 from grader.checks import check_points
-from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points
+from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points, signals
 from grader.verdicts import JudgeVerdicts, parse_verdicts
 from grader.injection import strip_injections
 from grader.segment import Segment, detect_language, segments, sentences
@@ -371,7 +371,8 @@ class Grader:
             flags.append("judge-unscored")
         if verdicts is not None and verdicts.instructions_to_grader and "instruction-in-answer" not in flags:
             flags.append("instruction-in-answer")
-        score = calibration.to_score(raw)
+        answer_signals = signals(evidence, raw)
+        score = calibration.to_score(calibration.combine(answer_signals))
         better = None
         if in_catalogue:
             better = off_topic_match(
@@ -385,6 +386,7 @@ class Grader:
             question_text=rubric.question.en,
             score=score,
             raw_score=round(raw, 4),
+            signals={k: round(v, 4) for k, v in answer_signals.items()},
             points=points,
             flags=flags,
             language=detect_language(text),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.scoring import ScoringParams
+from grader.scoring import SIGNALS, ScoringParams
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
 UNCALIBRATED = "uncalibrated"
@@ -38,6 +38,9 @@ class Calibration:
     misconception_low: float = 0.7
     misconception_high: float = 0.8
     """The misconception check's P(yes) is stretched to 0-1 between these."""
+    signal_weights: tuple[tuple[str, float], ...] = ()
+    """Linear weights of the answer-level `SIGNALS`; empty = the raw score alone."""
+    signal_intercept: float = 0.0
     held_out: dict[str, float] | None = None
     """Agreement on questions held out while fitting (what `grade calibrate` measured)."""
     check_low: float = 0.5
@@ -45,9 +48,15 @@ class Calibration:
     """P(yes) at or below `check_low` counts as 0, at or above `check_high` as 1: small
     judges say yes often, so their probabilities need stretching."""
 
-    def to_score(self, raw: float) -> float:
-        """Monotone piecewise-linear map from raw coverage to the 0-10 scale."""
-        value = float(np.interp(raw, self.raw_points, self.score_points))
+    def combine(self, signals: dict[str, float]) -> float:
+        """One number per answer from its signals, the input of `to_score`."""
+        if not self.signal_weights:
+            return signals["raw"]
+        return self.signal_intercept + sum(w * signals[name] for name, w in self.signal_weights)
+
+    def to_score(self, combined: float) -> float:
+        """Monotone piecewise-linear map from the combined signals to the 0-10 scale."""
+        value = float(np.interp(combined, self.raw_points, self.score_points))
         return round(min(10.0, max(0.0, value)), 1)
 
 
@@ -72,6 +81,12 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             f"no calibration for embedder {embedder!r} with judge {judge!r}; "
             "scores use the uncalibrated linear scale (run `grade calibrate`)"
         )
+    unknown = set(entry.get("signal_weights", {})) - set(SIGNALS)
+    if unknown:
+        return Calibration(UNCALIBRATED, ScoringParams()), (
+            f"calibration for {combination_key(embedder, judge)} uses signals this version does not compute "
+            f"({', '.join(sorted(unknown))}); scores use the uncalibrated linear scale (run `grade calibrate`)"
+        )
     known = {f.name for f in fields(ScoringParams)}
     params = ScoringParams(**{k: v for k, v in entry.get("params", {}).items() if k in known})
     return (
@@ -84,6 +99,8 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             misconception_penalty=float(entry.get("misconception_penalty", 0.0)),
             misconception_low=float(entry.get("misconception_low", 0.7)),
             misconception_high=float(entry.get("misconception_high", 0.8)),
+            signal_weights=tuple((k, float(v)) for k, v in entry.get("signal_weights", {}).items()),
+            signal_intercept=float(entry.get("signal_intercept", 0.0)),
             held_out=entry.get("held_out"),
             check_low=float(entry.get("check_low", 0.5)),
             check_high=float(entry.get("check_high", 0.9)),

@@ -310,7 +310,7 @@ def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judg
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Calibration file (default: the shipped one).")
 @_common_grader_options
 def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
-    """Fit the raw -> 0-10 map and scoring knobs, holding out whole questions."""
+    """Fit the scoring knobs, signal weights and 0-10 map, holding out whole questions."""
     from grader.evaluation import DEFAULT_SAMPLES, load_samples
     from grader.fitting import fit, write_calibration
 
@@ -323,6 +323,9 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
         f"fitted on {len(samples)} samples ({result.tried} settings tried); held-out questions: "
         f"QWK {held['qwk']:.3f}, Spearman {held['spearman']:.3f}, MAE {held['mae']:.2f}"
     )
+    raw_only = result.raw_only
+    click.echo(f"raw coverage alone (same knobs, no other signals): QWK {raw_only['qwk']:.3f}, Spearman {raw_only['spearman']:.3f}, MAE {raw_only['mae']:.2f}")
+    click.echo("signal weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.signal_weights.items()))
     if result.judge:
         without = result.without_judge
         click.echo(f"without the judge ({grader.judge_name} weight 0): QWK {without['qwk']:.3f}, Spearman {without['spearman']:.3f}, MAE {without['mae']:.2f}")

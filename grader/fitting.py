@@ -28,22 +28,30 @@ from grader.scoring import (
     ScoringParams,
     best_similarities,
     off_topic_match,
+    SIGNALS,
     score_points,
+    signals,
     similarity_table,
 )
 
-MISCONCEPTION_GRID = {
+MISCONCEPTION_RIDGE_ALPHA = 0.1
+
+GRID = {
     "misconception_penalty": (0.0, 0.25, 0.5, 0.75, 1.0),
     "misconception_low": (0.5, 0.6, 0.7),
     "misconception_high": (0.8, 0.9, 1.0),
 }
 """How the judge's surest misconception check cuts the raw score (0 = judge ignored)."""
-POSITIVE_GRID = {
+POSITIVE_RIDGE_ALPHA = 0.1
+
+GRID = {
     "judge_weight": (0.0, 0.2, 0.35, 0.5, 0.65),
     "check_low": (0.4, 0.5, 0.6),
     "check_high": (0.75, 0.85, 0.95),
 }
 """Blends of the judge's checks of correct points into their credit (0 = judge ignored)."""
+
+RIDGE_ALPHA = 0.1
 
 GRID = {
     "center": (0.79, 0.82, 0.85, 0.88, 0.91),
@@ -85,27 +93,29 @@ def precompute(grader: Grader, item: Prepared) -> _Precomputed:
     return _Precomputed(own, all_best)
 
 
-def raw_and_capped(
+def signal_matrix(
     grader: Grader,
     prepared: Sequence[Prepared | GraderError],
     params: ScoringParams,
     cache: list[_Precomputed | None],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Raw coverage per sample (NaN where unscorable) and whether it is off-topic."""
-    raws = np.full(len(prepared), np.nan)
+    """Per sample, its `SIGNALS` (a row of NaN where unscorable; column 0 is the raw score),
+    and whether it is off-topic."""
+    rows = np.full((len(prepared), len(SIGNALS)), np.nan)
     off = np.zeros(len(prepared), dtype=bool)
     for i, item in enumerate(prepared):
         pre = cache[i]
         if isinstance(item, GraderError) or pre is None:
             continue
         evidence = score_points(item.segments, item.segment_vectors, item.vectors, params, sims=pre.own)
-        raws[i] = evidence.raw_score
+        found = signals(evidence, evidence.raw_score)
+        rows[i] = [found[name] for name in SIGNALS]
         if item.in_catalogue:
             off[i] = off_topic_match(
                 item.rubric.id, evidence.coverage, item.segment_vectors, grader.rubric_vectors, params,
                 best_by_rubric=pre.all_best,
             ) is not None  # fmt: skip
-    return raws, off
+    return rows, off
 
 
 def _isotonic(raw: np.ndarray, grades: np.ndarray) -> Any:
@@ -114,17 +124,44 @@ def _isotonic(raw: np.ndarray, grades: np.ndarray) -> Any:
     return IsotonicRegression(y_min=0.0, y_max=10.0, out_of_bounds="clip").fit(raw, grades)
 
 
-def held_out_predictions(raws: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str]) -> np.ndarray:
-    """Each question's scores from an isotonic map fitted on all other questions."""
-    predictions = np.full(len(raws), np.nan)
+@dataclass
+class SignalMap:
+    """Signals -> 0-10: a ridge line through the signals, then an isotonic map of it."""
+
+    weights: np.ndarray
+    intercept: float
+    isotonic: Any
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return self.isotonic.predict(rows @ self.weights + self.intercept)
+
+
+def fit_map(rows: np.ndarray, grades: np.ndarray) -> SignalMap:
+    """One column: isotonic on it alone. Several: ridge regression (light, so that 47
+    questions' worth of answers cannot push weights around) then isotonic on its output,
+    which keeps the map monotone and fixes the line's curvature."""
+    if rows.ndim == 1 or rows.shape[1] == 1:
+        column = rows.reshape(len(rows), -1)[:, 0]
+        return SignalMap(np.ones(1), 0.0, _isotonic(column, grades))
+    from sklearn.linear_model import Ridge
+
+    line = Ridge(alpha=RIDGE_ALPHA).fit(rows, grades)
+    return SignalMap(line.coef_, float(line.intercept_), _isotonic(line.predict(rows), grades))
+
+
+def held_out_predictions(rows: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Each question's scores from a map fitted on all other questions. `rows` is one
+    column (a raw score per sample) or a `signal_matrix`."""
+    rows = rows.reshape(len(rows), -1)
+    predictions = np.full(len(rows), np.nan)
     group_array = np.asarray(groups)
-    valid = ~np.isnan(raws)
+    valid = ~np.isnan(rows).any(axis=1)
     for group in sorted(set(groups)):
         test = (group_array == group) & valid
         train = (group_array != group) & valid
         if not test.any() or train.sum() < 10:
             continue
-        predictions[test] = _isotonic(raws[train], grades[train]).predict(raws[test])
+        predictions[test] = fit_map(rows[train], grades[train]).predict(rows[test])
     predictions = np.where(off, np.minimum(predictions, OFF_TOPIC_CAP), predictions)
     return predictions
 
@@ -134,14 +171,24 @@ class FitResult:
     params: ScoringParams
     raw_points: list[float]
     score_points: list[float]
+    """The isotonic map from the combined signals to 0-10."""
+    signal_weights: dict[str, float]
+    signal_intercept: float
     held_out: dict[str, float]
     """Leave-one-question-out agreement of the chosen setting."""
     held_out_predictions: list[float | None]
     tried: int
+    raw_only: dict[str, float]
+    """Held-out agreement of the same knobs with the raw score alone (no other signals)."""
     judge: dict[str, float] = dataclasses.field(default_factory=dict)
     """Fitted judge blend (`JUDGE_GRID` keys); empty for embedding-only."""
     without_judge: dict[str, float] = dataclasses.field(default_factory=dict)
     """Held-out agreement of the same knobs with the judge's weight at zero."""
+
+
+def _held_out_agreement(predictions: np.ndarray, grades: np.ndarray) -> dict[str, float]:
+    mask = ~np.isnan(predictions)
+    return agreement(grades[mask], predictions[mask])
 
 
 def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, ...]] | None = None) -> FitResult:
@@ -156,30 +203,32 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
     tried = 0
     for values in itertools.product(*(grid[k] for k in keys)):
         params = dataclasses.replace(ScoringParams(), **dict(zip(keys, values)))
-        raws, off = raw_and_capped(grader, prepared, params, cache)
-        predictions = held_out_predictions(raws, off, grades, groups)
-        mask = ~np.isnan(predictions)
-        qwk = agreement(grades[mask], predictions[mask])["qwk"]
+        rows, off = signal_matrix(grader, prepared, params, cache)
+        predictions = held_out_predictions(rows, off, grades, groups)
+        qwk = _held_out_agreement(predictions, grades)["qwk"]
         tried += 1
         if best is None or qwk > best[0]:
-            best = (qwk, params, raws, off, predictions)
+            best = (qwk, params, rows, off, predictions)
     assert best is not None
-    _, params, raws, off, predictions = best
+    _, params, rows, off, predictions = best
+    raw_only = _held_out_agreement(held_out_predictions(rows[:, 0], off, grades, groups), grades)
     judge_blend: dict[str, float] = {}
-    without = agreement(grades[~np.isnan(predictions)], predictions[~np.isnan(predictions)])
+    without = _held_out_agreement(predictions, grades)
     if grader.judge is not None:
-        judge_blend, raws, predictions, judge_tried = _fit_judge(grader, samples, prepared, params, off, grades, groups)
+        judge_blend, rows, predictions, judge_tried = _fit_judge(grader, prepared, params, rows, off, grades, groups)
         tried += judge_tried
-    valid = ~np.isnan(raws)
-    iso = _isotonic(raws[valid], grades[valid])
-    mask = ~np.isnan(predictions)
+    valid = ~np.isnan(rows).any(axis=1)
+    final = fit_map(rows[valid], grades[valid])
     return FitResult(
         params=params,
-        raw_points=[round(float(x), 5) for x in iso.X_thresholds_],
-        score_points=[round(float(y), 4) for y in iso.y_thresholds_],
-        held_out=agreement(grades[mask], predictions[mask]),
+        raw_points=[round(float(x), 5) for x in final.isotonic.X_thresholds_],
+        score_points=[round(float(y), 4) for y in final.isotonic.y_thresholds_],
+        signal_weights={name: round(float(w), 6) for name, w in zip(SIGNALS, final.weights)},
+        signal_intercept=round(final.intercept, 6),
+        held_out=_held_out_agreement(predictions, grades),
         held_out_predictions=[None if np.isnan(p) else float(p) for p in predictions],
         tried=tried,
+        raw_only=raw_only,
         judge=judge_blend,
         without_judge=without,
     )
@@ -203,9 +252,9 @@ def judge_checks(grader: Grader, prepared: Sequence[Prepared | GraderError], pro
 
 def _fit_judge(
     grader: Grader,
-    samples: Sequence[Sample],
     prepared: Sequence[Prepared | GraderError],
     params: ScoringParams,
+    signal_rows: np.ndarray,
     off: np.ndarray,
     grades: np.ndarray,
     groups: Sequence[str],
@@ -233,13 +282,13 @@ def _fit_judge(
         keys = list(grid)
         for values in itertools.product(*(grid[k] for k in keys)):
             blend = {**chosen, **dict(zip(keys, values))}
-            raws = np.array([np.nan if row is None else _blended_raw(row, blend) for row in rows])
-            predictions = held_out_predictions(raws, off, grades, groups)
-            mask = ~np.isnan(predictions)
-            qwk = agreement(grades[mask], predictions[mask])["qwk"]
+            blended = signal_rows.copy()  # the judge moves the raw score; other signals stay
+            blended[:, 0] = [np.nan if row is None else _blended_raw(row, blend) for row in rows]
+            predictions = held_out_predictions(blended, off, grades, groups)
+            qwk = _held_out_agreement(predictions, grades)["qwk"]
             tried += 1
             if best is None or qwk > best[0] + 1e-9:
-                best = (qwk, blend, raws, predictions)
+                best = (qwk, blend, blended, predictions)
         assert best is not None
         chosen = best[1]
     assert best is not None
@@ -275,10 +324,13 @@ def write_calibration(result: FitResult, embedder: str, judge: str, samples: int
     data.setdefault("combinations", {})[combination_key(embedder, judge)] = {
         "params": dataclasses.asdict(result.params),
         **result.judge,
+        "signal_weights": result.signal_weights,
+        "signal_intercept": result.signal_intercept,
         "raw_points": result.raw_points,
         "score_points": result.score_points,
         "fitted_on": samples,
         "held_out": {k: round(v, 4) for k, v in result.held_out.items()},
+        "held_out_raw_only": {k: round(v, 4) for k, v in result.raw_only.items()},
         **({"held_out_without_judge": {k: round(v, 4) for k, v in result.without_judge.items()}} if result.judge else {}),
     }
     content = json.dumps(data["combinations"], sort_keys=True).encode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 import unicodedata
 
@@ -43,6 +44,13 @@ def render_grade(grade: Grade) -> str:
     score = "not scored" if grade.score is None else f"{grade.score:.1f} / 10"
     lines.append("")
     lines.append(f"Score: {score}   (language {grade.language}; embedder {grade.embedder}; judge {grade.judge})")
+    if grade.signals:
+        s = grade.signals
+        lines.append(
+            f"Signals: coverage {s.get('raw', 0):.2f}, misconception {s.get('misconception', 0):.2f}, "
+            f"sentences {round(math.expm1(s.get('log_sentences', 0)))}, "
+            f"closer to the reference answer than to the question by {s.get('reference_lead', 0):+.2f}"
+        )
     if grade.flags:
         detail = f" (fits {grade.off_topic_match} better)" if grade.off_topic_match else ""
         lines.append(f"Flags: {', '.join(grade.flags)}{detail}")

@@ -43,6 +43,9 @@ class Grade(BaseModel):
     """0-10 after calibration; None when the answer could not be scored."""
     raw_score: float | None
     """0-1 weighted point coverage before calibration."""
+    signals: dict[str, float] = {}
+    """Answer-level signals the calibration combined into the score (`raw`, `misconception`,
+    `log_sentences`, `reference_lead`)."""
     points: list[PointResult]
     flags: list[str]
     """e.g. `off-topic`, `instruction-in-answer`, `judge-unscored`, `truncated`."""

@@ -18,6 +18,7 @@ import numpy as np
 from grader.embedders import Embedder
 from grader.models import grader_home
 from grader.rubric import Rubric
+from grader.segment import sentences
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,10 @@ class RubricVectors:
     """Per point: one row per phrasing (English text first)."""
     question_vectors: np.ndarray
     """One row per question text (all languages)."""
+    reference_vector: np.ndarray
+    """The reference answer as one unit vector (normalised mean of its sentences); zeros
+    when the rubric has none. Compared with the answer's own mean vector: a whole-answer
+    signal that per-point matching misses (measured in `grade calibrate`)."""
 
     @functools.cached_property
     def baselines(self) -> np.ndarray:
@@ -38,10 +43,19 @@ class RubricVectors:
         return np.array([float((pv @ self.question_vectors.T).max()) for pv in self.point_vectors])
 
 
-def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str]]:
+def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str], list[str]]:
     point_texts = [p.all_phrasings() for p in rubric.points]
     question_texts = rubric.question.all()
-    return point_texts, question_texts
+    return point_texts, question_texts, sentences(rubric.reference_answer)
+
+
+def mean_direction(rows: np.ndarray) -> np.ndarray:
+    """Unit vector along the mean of `rows` (zeros for no rows): one vector for a text from
+    its sentences' vectors, used alike for answers and reference answers."""
+    if len(rows) == 0:
+        return np.zeros(rows.shape[1] if rows.ndim == 2 else 0, dtype=np.float32)
+    mean = rows.mean(axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
 SHIPPED_DIR = Path(__file__).parent / "data" / "vectors"
@@ -77,6 +91,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
         key = f"{rv.rubric.id}-{rv.rubric.digest}"
         arrays[f"{key}:points"] = np.concatenate(rv.point_vectors).astype(np.float16)
         arrays[f"{key}:questions"] = rv.question_vectors.astype(np.float16)
+        arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
     path = SHIPPED_DIR / f"{_safe_name(embedder)}.npz"
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **arrays)
@@ -108,17 +123,18 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
     shipped = _shipped(embedder) if use_cache else {}
     for rubric in rubrics:
         key = f"{rubric.id}-{rubric.digest}"
-        if f"{key}:points" in shipped:
+        if f"{key}:reference" in shipped:
             result[rubric.id] = RubricVectors(
-                rubric, _split_points(rubric, shipped[f"{key}:points"]), shipped[f"{key}:questions"]
-            )
+                rubric, _split_points(rubric, shipped[f"{key}:points"]), shipped[f"{key}:questions"],
+                shipped[f"{key}:reference"],
+            )  # fmt: skip
             continue
         path = _cache_file(embedder, rubric)
         if use_cache and path.is_file():
             try:
                 with np.load(path) as data:
                     result[rubric.id] = RubricVectors(
-                        rubric, _split_points(rubric, data["points"]), data["questions"]
+                        rubric, _split_points(rubric, data["points"]), data["questions"], data["reference"]
                     )
                     continue
             except (OSError, KeyError, ValueError):
@@ -126,22 +142,26 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
         missing.append(rubric)
     if missing:
         all_texts: list[str] = []
-        layout: list[tuple[list[int], int]] = []
+        layout: list[tuple[list[int], int, int]] = []
         for rubric in missing:
-            point_texts, question_texts = _texts(rubric)
+            point_texts, question_texts, reference_texts = _texts(rubric)
             counts = [len(t) for t in point_texts]
             for texts in point_texts:
                 all_texts.extend(texts)
             all_texts.extend(question_texts)
-            layout.append((counts, len(question_texts)))
+            all_texts.extend(reference_texts)
+            layout.append((counts, len(question_texts), len(reference_texts)))
         encoded = embedder.encode(all_texts)
         offset = 0
-        for rubric, (counts, n_questions) in zip(missing, layout):
+        for rubric, (counts, n_questions, n_reference) in zip(missing, layout):
             n_points = sum(counts)
             flat = encoded[offset : offset + n_points]
             questions = encoded[offset + n_points : offset + n_points + n_questions]
-            offset += n_points + n_questions
-            result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions)
+            reference = mean_direction(encoded[offset + n_points + n_questions : offset + n_points + n_questions + n_reference])
+            offset += n_points + n_questions + n_reference
+            result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions, reference)
             if use_cache:
-                _save_atomically(_cache_file(embedder, rubric), {"points": flat, "questions": questions})
+                _save_atomically(
+                    _cache_file(embedder, rubric), {"points": flat, "questions": questions, "reference": reference}
+                )
     return result

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from grader.results import PointResult
-from grader.rubric_vectors import RubricVectors
+from grader.rubric_vectors import RubricVectors, mean_direction
 from grader.segment import Segment
 from grader.verdicts import JudgeVerdicts
 
@@ -81,6 +81,20 @@ def coverage(best: np.ndarray, vectors: RubricVectors, params: ScoringParams) ->
     return float((weights[positive] * credit[positive]).sum() / weights[positive].sum())
 
 
+SIGNALS = ("raw", "misconception", "log_sentences", "reference_lead")
+"""Answer-level signals a calibration combines linearly before its monotone map to 0-10.
+Point coverage alone regresses to the middle (excellent and terse-correct answers under,
+wrong ones over); the other three each moved held-out QWK on eval/ (see `grade calibrate`):
+- `misconception`: the strongest misconception credit (weighted points under-count it);
+- `log_sentences`: taking the best segment per point rewards length, since more sentences
+  mean more chances to match; this lets the fit undo that;
+- `reference_lead`: how much closer the answer's mean vector is to the reference answer's
+  than to the bare question's. The plain cosine to the (English) reference scored higher
+  (held-out QWK 0.860 vs 0.845) but is cross-lingual for other answers: it graded ru answers
+  0.45 under and en 0.5 over, and the parity spread grew from 1.0 to 1.5. Subtracting the
+  question similarity cancels most of that offset (bias within +/-0.3 per language)."""
+
+
 @dataclass(frozen=True)
 class Evidence:
     points: list[PointResult]
@@ -88,6 +102,20 @@ class Evidence:
     """0-1: weighted positive credit minus misconception penalties."""
     coverage: float
     """0-1: weighted positive credit only."""
+    misconception: float = 0.0
+    """0-1: credit of the misconception the answer states most clearly."""
+    sentences: int = 0
+    reference_lead: float = 0.0
+
+
+def signals(evidence: Evidence, raw: float) -> dict[str, float]:
+    """The `SIGNALS` of one answer, with `raw` after any judge adjustment."""
+    return {
+        "raw": raw,
+        "misconception": evidence.misconception,
+        "log_sentences": math.log1p(evidence.sentences),
+        "reference_lead": evidence.reference_lead,
+    }
 
 
 def score_points(
@@ -137,7 +165,14 @@ def score_points(
             )
         )
     raw, cover = raw_from_points(results)
-    return Evidence(results, raw, cover)
+    sentence_rows = [k for k, seg in enumerate(segments) if seg.first == seg.last and not seg.context]
+    lead = 0.0
+    if sentence_rows:
+        answer = mean_direction(segment_vectors[sentence_rows])
+        question = float((vectors.question_vectors @ answer).max()) if len(vectors.question_vectors) else 0.0
+        lead = float(answer @ vectors.reference_vector) - question
+    misconception = max((p.credit or 0.0 for p in results if p.weight < 0), default=0.0)
+    return Evidence(results, raw, cover, misconception, len(sentence_rows), lead)
 
 
 def raw_from_points(points: list[PointResult]) -> tuple[float, float]:

@@ -11,7 +11,8 @@ import pytest
 from grader import Grader
 from grader.calibration import load_calibration
 from grader.evaluation import agreement, build_report, load_samples, parity
-from grader.fitting import held_out_predictions, precompute, prepare_all, raw_and_capped
+from grader.fitting import held_out_predictions, precompute, prepare_all, request_for, signal_matrix
+from grader.scoring import SIGNALS
 
 from conftest import ROOT
 
@@ -48,14 +49,14 @@ def test_loader_reads_ads_and_second_grades(tmp_path: Path) -> None:
 
 def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
     """Regression guard for the deterministic embedding-only path: with the shipped knobs, an
-    isotonic map fitted without each question must still agree with the hand grades."""
+    signal map fitted without each question must still agree with the hand grades."""
     samples = load_samples(ROOT / "eval" / "samples")
     calibration, _ = load_calibration(grader.embedder.name, "none")
     prepared = prepare_all(grader, samples)
     cache = [None if not hasattr(p, "segments") else precompute(grader, p) for p in prepared]
-    raws, off = raw_and_capped(grader, prepared, calibration.params, cache)
+    rows, off = signal_matrix(grader, prepared, calibration.params, cache)
     grades = np.array([s.grade for s in samples])
-    predictions = held_out_predictions(raws, off, grades, [s.question_key for s in samples])
+    predictions = held_out_predictions(rows, off, grades, [s.question_key for s in samples])
     mask = ~np.isnan(predictions)
     m = agreement(grades[mask], predictions[mask])
     assert mask.sum() == len(samples)
@@ -94,3 +95,27 @@ def test_fitted_judge_blend_matches_the_grading_path() -> None:
     )
     assert _blended_raw(row, blend) == pytest.approx(expected, abs=1e-3)
     assert _blended_raw(row, {**blend, "judge_weight": 0.0, "misconception_penalty": 0.0}) == pytest.approx(raw_from_points(points)[0])
+
+
+def test_fitting_sees_the_signals_that_grading_uses(grader: Grader) -> None:
+    """`grade calibrate` fits on `signal_matrix`; a Grade must carry the same signals, and its
+    score must be the shipped map applied to them, or the fit describes another grader."""
+    samples = [s for s in load_samples(ROOT / "eval" / "samples") if s.question == "batchnorm"][:6]
+    calibration = grader.calibration
+    assert calibration.signal_weights, "the shipped calibration combines answer-level signals"
+    prepared = prepare_all(grader, samples)
+    cache = [precompute(grader, p) for p in prepared]
+    rows, off = signal_matrix(grader, prepared, calibration.params, cache)
+    grades = list(grader.grade_many([request_for(s) for s in samples]))
+    for row, grade, is_off in zip(rows, grades, off):
+        assert [grade.signals[name] for name in SIGNALS] == pytest.approx(list(row), abs=1e-3)
+        expected = calibration.to_score(calibration.combine(dict(zip(SIGNALS, row))))
+        assert grade.score == pytest.approx(min(expected, 2.0) if is_off else expected, abs=0.051)
+
+
+def test_reference_lead_tells_the_reference_from_a_restated_question(grader: Grader) -> None:
+    rubric = grader.rubrics["batchnorm"]
+    own = grader.grade(rubric.reference_answer, "batchnorm").signals["reference_lead"]
+    restated = grader.grade("Batch normalization is a technique used in deep learning.", "batchnorm").signals["reference_lead"]
+    unrelated = grader.grade(grader.rubrics["backprop"].reference_answer, "batchnorm").signals["reference_lead"]
+    assert own > 0.2 and restated < own - 0.15 and unrelated < own - 0.15, (own, restated, unrelated)
