@@ -34,17 +34,13 @@ from grader.scoring import (
     similarity_table,
 )
 
-MISCONCEPTION_RIDGE_ALPHA = 0.1
-
-GRID = {
+MISCONCEPTION_GRID = {
     "misconception_penalty": (0.0, 0.25, 0.5, 0.75, 1.0),
     "misconception_low": (0.5, 0.6, 0.7),
     "misconception_high": (0.8, 0.9, 1.0),
 }
 """How the judge's surest misconception check cuts the raw score (0 = judge ignored)."""
-POSITIVE_RIDGE_ALPHA = 0.1
-
-GRID = {
+POSITIVE_GRID = {
     "judge_weight": (0.0, 0.2, 0.35, 0.5, 0.65),
     "check_low": (0.4, 0.5, 0.6),
     "check_high": (0.75, 0.85, 0.95),
@@ -52,6 +48,7 @@ GRID = {
 """Blends of the judge's checks of correct points into their credit (0 = judge ignored)."""
 
 RIDGE_ALPHA = 0.1
+"""Light shrinkage of the signal weights (signals are on scales of about 0-3)."""
 
 GRID = {
     "center": (0.79, 0.82, 0.85, 0.88, 0.91),
