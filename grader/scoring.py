@@ -244,7 +244,9 @@ def apply_verdicts(points: list[PointResult], verdicts: JudgeVerdicts | None) ->
         credit = point.credit
         out.append(
             point.model_copy(
-                update={"credit": credit, "verdict": verdict.verdict, "judge_quote": verdict.quote or None,
+                # A quote the answer does not contain (copied from the rubric, translated) is
+                # not evidence: the verdict was downgraded for it and it is not shown.
+                update={"credit": credit, "verdict": verdict.verdict, "judge_quote": verdict.quote if verdict.quote_found else None,
                         "judge_reason": verdict.reason or None}
             )  # fmt: skip
         )

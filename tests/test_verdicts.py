@@ -93,3 +93,14 @@ def test_instruction_flag_is_read() -> None:
 def test_yes_probability(alternatives: dict[str, float], expected: float | None) -> None:
     result = yes_probability(alternatives)
     assert result == (None if expected is None else pytest.approx(expected))
+
+
+def test_a_quote_not_in_the_answer_is_not_shown_as_evidence() -> None:
+    from grader.results import PointResult
+    from grader.scoring import apply_verdicts
+
+    verdicts = parse_verdicts(reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("weights-myth", "met", "BN normalizes the weights.")), RUBRIC, ANSWER)
+    points = [PointResult(id=pt.id, text=pt.text, weight=pt.weight, credit=0.5, similarity=0.8, evidence=None) for pt in RUBRIC.points]
+    shown = {pt.id: pt for pt in apply_verdicts(points, verdicts)}
+    assert shown["normalizes"].judge_quote == "把每层的激活在小批量上归一化"
+    assert shown["weights-myth"].judge_quote is None and shown["weights-myth"].verdict == "partial"
