@@ -1,8 +1,8 @@
-"""`grade calibrate`: fit scoring knobs and the raw -> 0-10 map to human grades.
+"""`grade calibrate`: fit scoring knobs and the signals -> 0-10 map to human grades.
 
 Answers are embedded once; each candidate setting of the knobs is then scored with whole
-questions held out (leave-one-question-out isotonic regression), so the reported agreement
-is what a question the calibration never saw can expect.
+questions held out (leave-one-question-out ridge + isotonic regression over the answer-level
+`SIGNALS`), so the reported agreement is what a question the calibration never saw can expect.
 """
 
 from __future__ import annotations
