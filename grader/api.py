@@ -33,7 +33,8 @@ PACKAGE_DIR = Path(__file__).parent
 _ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 """A `--q` value of this shape is a mistyped id (suggest one), not a question to match."""
 OFF_TOPIC_CAP = 2.0
-"""Highest score an off-topic answer can get: it may share vocabulary, not substance."""
+"""Highest score an off-topic answer can get (it may share vocabulary, not substance) when
+the calibration does not fit its own `off_topic_cap`."""
 
 
 def default_rubrics_dir() -> Path:
@@ -380,7 +381,7 @@ class Grader:
             )
             if better is not None:
                 flags.append("off-topic")
-                score = min(score, OFF_TOPIC_CAP)
+                score = min(score, calibration.off_topic_cap)
         return Grade(
             question=rubric.id if in_catalogue else None,
             question_text=rubric.question.en,

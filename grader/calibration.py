@@ -41,6 +41,8 @@ class Calibration:
     signal_weights: tuple[tuple[str, float], ...] = ()
     """Linear weights of the answer-level `SIGNALS`; empty = the raw score alone."""
     signal_intercept: float = 0.0
+    off_topic_cap: float = 2.0
+    """Highest score of an answer flagged off-topic (fitted: humans give them 0-1)."""
     held_out: dict[str, float] | None = None
     """Agreement on questions held out while fitting (what `grade calibrate` measured)."""
     check_low: float = 0.5
@@ -101,6 +103,7 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             misconception_high=float(entry.get("misconception_high", 0.8)),
             signal_weights=tuple((k, float(v)) for k, v in entry.get("signal_weights", {}).items()),
             signal_intercept=float(entry.get("signal_intercept", 0.0)),
+            off_topic_cap=float(entry.get("off_topic_cap", 2.0)),
             held_out=entry.get("held_out"),
             check_low=float(entry.get("check_low", 0.5)),
             check_high=float(entry.get("check_high", 0.9)),

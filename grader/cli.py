@@ -325,7 +325,8 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
     )
     raw_only = result.raw_only
     click.echo(f"raw coverage alone (same knobs, no other signals): QWK {raw_only['qwk']:.3f}, Spearman {raw_only['spearman']:.3f}, MAE {raw_only['mae']:.2f}")
-    click.echo("signal weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.signal_weights.items()))
+    click.echo("signal weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.signal_weights.items())
+               + f"; off-topic cap {result.off_topic_cap:g}")
     if result.judge:
         without = result.without_judge
         click.echo(f"without the judge ({grader.judge_name} weight 0): QWK {without['qwk']:.3f}, Spearman {without['spearman']:.3f}, MAE {without['mae']:.2f}")

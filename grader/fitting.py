@@ -47,6 +47,10 @@ POSITIVE_GRID = {
 }
 """Blends of the judge's checks of correct points into their credit (0 = judge ignored)."""
 
+OFF_TOPIC_CAPS = (0.5, 1.0, 1.5, 2.0)
+"""Candidate caps for answers flagged off-topic, chosen right after the knobs (the flag does
+not depend on the cap, and humans grade off-topic answers 0-1)."""
+
 RIDGE_ALPHA = 0.1
 """Light shrinkage of the signal weights (signals are on scales of about 0-3)."""
 
@@ -146,7 +150,9 @@ def fit_map(rows: np.ndarray, grades: np.ndarray) -> SignalMap:
     return SignalMap(line.coef_, float(line.intercept_), _isotonic(line.predict(rows), grades))
 
 
-def held_out_predictions(rows: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+def held_out_predictions(
+    rows: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str], cap: float = OFF_TOPIC_CAP
+) -> np.ndarray:
     """Each question's scores from a map fitted on all other questions. `rows` is one
     column (a raw score per sample) or a `signal_matrix`."""
     rows = rows.reshape(len(rows), -1)
@@ -159,7 +165,7 @@ def held_out_predictions(rows: np.ndarray, off: np.ndarray, grades: np.ndarray, 
         if not test.any() or train.sum() < 10:
             continue
         predictions[test] = fit_map(rows[train], grades[train]).predict(rows[test])
-    predictions = np.where(off, np.minimum(predictions, OFF_TOPIC_CAP), predictions)
+    predictions = np.where(off, np.minimum(predictions, cap), predictions)
     return predictions
 
 
@@ -171,6 +177,7 @@ class FitResult:
     """The isotonic map from the combined signals to 0-10."""
     signal_weights: dict[str, float]
     signal_intercept: float
+    off_topic_cap: float
     held_out: dict[str, float]
     """Leave-one-question-out agreement of the chosen setting."""
     held_out_predictions: list[float | None]
@@ -208,11 +215,17 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
             best = (qwk, params, rows, off, predictions)
     assert best is not None
     _, params, rows, off, predictions = best
-    raw_only = _held_out_agreement(held_out_predictions(rows[:, 0], off, grades, groups), grades)
+    cap = OFF_TOPIC_CAP
+    for candidate in OFF_TOPIC_CAPS:  # a cap only lowers flagged answers; chosen before the judge
+        capped = held_out_predictions(rows, off, grades, groups, candidate)
+        if _held_out_agreement(capped, grades)["qwk"] > _held_out_agreement(predictions, grades)["qwk"] + 1e-9:
+            cap, predictions = candidate, capped
+        tried += 1
+    raw_only = _held_out_agreement(held_out_predictions(rows[:, 0], off, grades, groups, cap), grades)
     judge_blend: dict[str, float] = {}
     without = _held_out_agreement(predictions, grades)
     if grader.judge is not None:
-        judge_blend, rows, predictions, judge_tried = _fit_judge(grader, prepared, params, rows, off, grades, groups)
+        judge_blend, rows, predictions, judge_tried = _fit_judge(grader, prepared, params, rows, off, grades, groups, cap)
         tried += judge_tried
     valid = ~np.isnan(rows).any(axis=1)
     final = fit_map(rows[valid], grades[valid])
@@ -222,6 +235,7 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
         score_points=[round(float(y), 4) for y in final.isotonic.y_thresholds_],
         signal_weights={name: round(float(w), 6) for name, w in zip(SIGNALS, final.weights)},
         signal_intercept=round(final.intercept, 6),
+        off_topic_cap=cap,
         held_out=_held_out_agreement(predictions, grades),
         held_out_predictions=[None if np.isnan(p) else float(p) for p in predictions],
         tried=tried,
@@ -255,6 +269,7 @@ def _fit_judge(
     off: np.ndarray,
     grades: np.ndarray,
     groups: Sequence[str],
+    cap: float,
 ) -> tuple[dict[str, float], np.ndarray, np.ndarray, int]:
     """Choose the judge blend with the best held-out QWK on top of fixed embedding knobs.
     The grid includes zero weight, so the judge is only used where it helps."""
@@ -281,7 +296,7 @@ def _fit_judge(
             blend = {**chosen, **dict(zip(keys, values))}
             blended = signal_rows.copy()  # the judge moves the raw score; other signals stay
             blended[:, 0] = [np.nan if row is None else _blended_raw(row, blend) for row in rows]
-            predictions = held_out_predictions(blended, off, grades, groups)
+            predictions = held_out_predictions(blended, off, grades, groups, cap)
             qwk = _held_out_agreement(predictions, grades)["qwk"]
             tried += 1
             if best is None or qwk > best[0] + 1e-9:
@@ -323,6 +338,7 @@ def write_calibration(result: FitResult, embedder: str, judge: str, samples: int
         **result.judge,
         "signal_weights": result.signal_weights,
         "signal_intercept": result.signal_intercept,
+        "off_topic_cap": result.off_topic_cap,
         "raw_points": result.raw_points,
         "score_points": result.score_points,
         "fitted_on": samples,

@@ -60,7 +60,7 @@ def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
     mask = ~np.isnan(predictions)
     m = agreement(grades[mask], predictions[mask])
     assert mask.sum() == len(samples)
-    assert m["qwk"] >= 0.85, m  # 0.870 when fitted (2026-11-23)
+    assert m["qwk"] >= 0.85, m  # 0.870 with the shipped knobs; 0.873 with the fitted off-topic cap (2026-11-23)
     assert m["mae"] <= 1.5, m
     report = build_report(samples, list(predictions))
     assert report["by_kind"]["injection"]["mean_error"] <= 0.5  # injections never pay
@@ -110,7 +110,7 @@ def test_fitting_sees_the_signals_that_grading_uses(grader: Grader) -> None:
     for row, grade, is_off in zip(rows, grades, off):
         assert [grade.signals[name] for name in SIGNALS] == pytest.approx(list(row), abs=1e-3)
         expected = calibration.to_score(calibration.combine(dict(zip(SIGNALS, row))))
-        assert grade.score == pytest.approx(min(expected, 2.0) if is_off else expected, abs=0.051)
+        assert grade.score == pytest.approx(min(expected, calibration.off_topic_cap) if is_off else expected, abs=0.051)
 
 
 def test_reference_lead_tells_substance_from_a_restated_question(grader: Grader) -> None:
