@@ -32,9 +32,6 @@ from grader.segment import Segment, detect_language, segments, sentences
 PACKAGE_DIR = Path(__file__).parent
 _ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 """A `--q` value of this shape is a mistyped id (suggest one), not a question to match."""
-OFF_TOPIC_CAP = 2.0
-"""Highest score an off-topic answer can get (it may share vocabulary, not substance) when
-the calibration does not fit its own `off_topic_cap`."""
 
 
 def default_rubrics_dir() -> Path:
@@ -297,7 +294,7 @@ class Grader:
             return vectors[:0]
         if self.encode_windows:
             return vectors[[unique[s.embed_text] for s in segs]]
-        plain = {s.first: vectors[unique[s.embed_text]] for s in segs if s.first == s.last and not s.context}
+        plain = {s.first: vectors[unique[s.embed_text]] for s in segs if s.is_plain_sentence}
         rows = []
         for seg in segs:
             if seg.first == seg.last:
@@ -308,22 +305,21 @@ class Grader:
         return np.asarray(rows, dtype=np.float32)
 
     def _grade_chunk(self, requests: list[GradeRequest]) -> list[Grade | GraderError]:
-        out: list[Grade | GraderError] = []
-        for item in self.evidence(requests):
-            if isinstance(item, GraderError):
-                out.append(item)
-                continue
-            checks, verdicts, unscored = None, None, False
-            try:
-                if self.judge is not None:
-                    checks = check_points(self.judge, item.rubric, item.text, self.use_judge_cache)
-                    if self.explain:
-                        verdicts, unscored = self.judge_verdicts(item)
-            except JudgeError as error:
-                out.append(error)
-                continue
-            out.append(self.grade_prepared(item, self.calibration, verdicts, unscored, checks))
-        return out
+        return [self.grade_evidence(item) for item in self.evidence(requests)]
+
+    def grade_evidence(self, item: Prepared | GraderError) -> Grade | GraderError:
+        """Grade embedded evidence with this grader's judge (if any) and calibration."""
+        if isinstance(item, GraderError):
+            return item
+        checks, verdicts, unscored = None, None, False
+        try:
+            if self.judge is not None:
+                checks = check_points(self.judge, item.rubric, item.text, self.use_judge_cache)
+                if self.explain:
+                    verdicts, unscored = self.judge_verdicts(item)
+        except JudgeError as error:
+            return error
+        return self.grade_prepared(item, self.calibration, verdicts, unscored, checks)
 
     def judge_verdicts(self, item: Prepared) -> tuple[JudgeVerdicts | None, bool]:
         """(verdicts, unscored): the judge's reply validated; one re-ask on an unusable reply,

@@ -16,6 +16,9 @@ import numpy as np
 from grader.scoring import SIGNALS, ScoringParams
 
 DEFAULT_CALIBRATION_FILE = Path(__file__).parent / "data" / "calibration.json"
+DEFAULT_OFF_TOPIC_CAP = 2.0
+"""Highest score of an off-topic answer (it may share vocabulary, not substance) when a
+calibration does not fit its own cap."""
 UNCALIBRATED = "uncalibrated"
 
 
@@ -41,7 +44,7 @@ class Calibration:
     signal_weights: tuple[tuple[str, float], ...] = ()
     """Linear weights of the answer-level `SIGNALS`; empty = the raw score alone."""
     signal_intercept: float = 0.0
-    off_topic_cap: float = 2.0
+    off_topic_cap: float = DEFAULT_OFF_TOPIC_CAP
     """Highest score of an answer flagged off-topic (fitted: humans give them 0-1)."""
     held_out: dict[str, float] | None = None
     """Agreement on questions held out while fitting (what `grade calibrate` measured)."""
@@ -103,7 +106,7 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
             misconception_high=float(entry.get("misconception_high", 0.8)),
             signal_weights=tuple((k, float(v)) for k, v in entry.get("signal_weights", {}).items()),
             signal_intercept=float(entry.get("signal_intercept", 0.0)),
-            off_topic_cap=float(entry.get("off_topic_cap", 2.0)),
+            off_topic_cap=float(entry.get("off_topic_cap", DEFAULT_OFF_TOPIC_CAP)),
             held_out=entry.get("held_out"),
             check_low=float(entry.get("check_low", 0.5)),
             check_high=float(entry.get("check_high", 0.9)),

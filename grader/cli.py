@@ -268,29 +268,27 @@ def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path
 def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Agreement with hand-graded samples: QWK, Spearman, Pearson, MAE, per language and kind."""
     from grader.evaluation import DEFAULT_SAMPLES, build_report, format_report, load_samples, plot
-    from grader.fitting import request_for
+    from grader.fitting import prepare_all
 
     samples = load_samples(samples_path or DEFAULT_SAMPLES)
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
-    predicted = [
-        None if isinstance(r, GraderError) else r.score
-        for r in grader.grade_many([request_for(s) for s in samples])
-    ]
+    prepared = prepare_all(grader, samples)  # embedded once, scored with and without the judge
+    predicted = [None if isinstance(r, GraderError) else r.score for r in map(grader.grade_evidence, prepared)]
     report = build_report(samples, predicted)
     report["embedder"], report["judge"] = grader.embedder.name, grader.judge_name
     report["calibration"] = grader.calibration.version
     report["held_out"] = grader.calibration.held_out
     if grader.judge is not None:  # the same samples embedding-only, to show what the judge adds
-        from grader.api import Grader
+        from grader.calibration import load_calibration
         from grader.evaluation import agreement
 
-        plain = Grader(rubrics_dir=grader.rubrics_dir, embedder=grader.embedder, judge="none")
+        plain, _ = load_calibration(grader.embedder.name, "none", grader.calibration_file)
         pairs = [
-            (s.grade, r.score) for s, r in zip(samples, plain.grade_many([request_for(s) for s in samples]))
-            if not isinstance(r, GraderError) and r.score is not None
+            (s.grade, grader.grade_prepared(item, plain).score) for s, item in zip(samples, prepared)
+            if not isinstance(item, GraderError)
         ]  # fmt: skip
-        report["without_judge"] = agreement([h for h, _ in pairs], [p for _, p in pairs])
-        report["held_out_without_judge"] = plain.calibration.held_out
+        report["without_judge"] = agreement([h for h, p in pairs if p is not None], [p for _, p in pairs if p is not None])
+        report["held_out_without_judge"] = plain.held_out
     report["plot"] = str(plot(samples, predicted, plot_path))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.api import OFF_TOPIC_CAP, Grader, GradeRequest, Prepared
-from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
+from grader.api import Grader, GradeRequest, Prepared
+from grader.calibration import DEFAULT_CALIBRATION_FILE, DEFAULT_OFF_TOPIC_CAP, combination_key
 from grader.errors import GraderError
 from grader.evaluation import Sample, agreement
 from grader.scoring import (
@@ -151,7 +151,7 @@ def fit_map(rows: np.ndarray, grades: np.ndarray) -> SignalMap:
 
 
 def held_out_predictions(
-    rows: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str], cap: float = OFF_TOPIC_CAP
+    rows: np.ndarray, off: np.ndarray, grades: np.ndarray, groups: Sequence[str], cap: float = DEFAULT_OFF_TOPIC_CAP
 ) -> np.ndarray:
     """Each question's scores from a map fitted on all other questions. `rows` is one
     column (a raw score per sample) or a `signal_matrix`."""
@@ -185,7 +185,7 @@ class FitResult:
     raw_only: dict[str, float]
     """Held-out agreement of the same knobs with the raw score alone (no other signals)."""
     judge: dict[str, float] = dataclasses.field(default_factory=dict)
-    """Fitted judge blend (`JUDGE_GRID` keys); empty for embedding-only."""
+    """Fitted judge blend (`MISCONCEPTION_GRID` and `POSITIVE_GRID` keys); empty for embedding-only."""
     without_judge: dict[str, float] = dataclasses.field(default_factory=dict)
     """Held-out agreement of the same knobs with the judge's weight at zero."""
 
@@ -215,9 +215,12 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
             best = (qwk, params, rows, off, predictions)
     assert best is not None
     _, params, rows, off, predictions = best
-    cap = OFF_TOPIC_CAP
-    for candidate in OFF_TOPIC_CAPS:  # a cap only lowers flagged answers; chosen before the judge
-        capped = held_out_predictions(rows, off, grades, groups, candidate)
+    # A cap only clips flagged answers, so the held-out maps are fitted once, uncapped; it is
+    # chosen before the judge, which is then fitted under it.
+    cap = DEFAULT_OFF_TOPIC_CAP
+    uncapped = held_out_predictions(rows, np.zeros_like(off), grades, groups)
+    for candidate in OFF_TOPIC_CAPS:
+        capped = np.where(off, np.minimum(uncapped, candidate), uncapped)
         if _held_out_agreement(capped, grades)["qwk"] > _held_out_agreement(predictions, grades)["qwk"] + 1e-9:
             cap, predictions = candidate, capped
         tried += 1

@@ -165,7 +165,7 @@ def score_points(
             )
         )
     raw, cover = raw_from_points(results)
-    sentence_rows = [k for k, seg in enumerate(segments) if seg.first == seg.last and not seg.context]
+    sentence_rows = [k for k, seg in enumerate(segments) if seg.is_plain_sentence]
     lead = 0.0
     if sentence_rows:
         answer = mean_direction(segment_vectors[sentence_rows])

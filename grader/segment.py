@@ -37,6 +37,11 @@ class Segment:
     """Text embedded before the segment (the question), not part of the evidence shown."""
 
     @property
+    def is_plain_sentence(self) -> bool:
+        """One sentence as written: not a window, not prefixed by the question."""
+        return self.first == self.last and not self.context
+
+    @property
     def embed_text(self) -> str:
         return f"{self.context}\n{self.text}" if self.context else self.text
 
