@@ -21,7 +21,7 @@ from grader.results import Grade
 from grader.rubric import QuestionText, Rubric, RubricPoint, RubricSet
 from grader.rubric_vectors import RubricVectors, vectors_for
 from grader import judge_cache, models
-from grader.judges import Judge, get_judge, local_model_present
+from grader.judges import Judge, get_judge, llama_cpp_installed, local_model_present
 from grader.prompt import prompt_version, render, verdict_schema
 from grader.checks import check_points
 from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points, signals
@@ -165,14 +165,16 @@ class Grader:
     def judge(self) -> Judge | None:
         """The LLM judge, or None for embedding-only grading.
 
-        `auto` takes the local model only when it is present AND a calibration shows it
-        helps (fitted judge weight > 0); a judge that has not been shown to improve agreement
-        only costs seconds per answer.
+        `auto` takes the local model only when it and llama-cpp-python are installed AND a
+        calibration shows it helps (a fitted weight or penalty > 0); a judge that has not been
+        shown to improve agreement only costs seconds per answer.
         """
         spec = self.judge_spec
         if spec == "auto":
             spec = "none"
-            if local_model_present():
+            if local_model_present() and not llama_cpp_installed():
+                self.warnings.append("local judge model present but llama-cpp-python is not installed: grading embedding-only (pip install -e '.[judge]')")
+            elif local_model_present():
                 label = self.judge_model.stem if self.judge_model else models.QWEN_JUDGE.name
                 calibration, _ = load_calibration(self.embedder_name, f"local:{label}", self.calibration_file)
                 if calibration.judge_weight > 0 or calibration.misconception_penalty > 0:

@@ -6,6 +6,7 @@ every backend is held to the same rules.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import time
@@ -254,6 +255,11 @@ def default_local_model() -> tuple[Path, str]:
 
 def local_model_present() -> bool:
     return bool(os.environ.get(JUDGE_MODEL_PATH_ENV)) or models.is_present(models.QWEN_JUDGE)
+
+
+def llama_cpp_installed() -> bool:
+    """Whether the `judge` extra is installed (found without importing it: that is slow)."""
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 def get_judge(spec: str, model_path: Path | None = None, **openai_options: Any) -> Judge | None:

@@ -310,3 +310,16 @@ def test_cli_openai_judge_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     assert result.returncode != 0 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "unreachable" in errors[0]
+
+
+def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user who fetched the judge model but installed without the `judge` extra (the
+    README's first command) must get a grade, not an error asking for llama-cpp-python."""
+    import grader.api as api
+
+    monkeypatch.setattr(api, "local_model_present", lambda: True)
+    monkeypatch.setattr(api, "llama_cpp_installed", lambda: False)
+    auto = Grader(judge="auto", embedder=grader.embedder)
+    assert auto.judge is None
+    assert any("llama-cpp-python is not installed" in w for w in auto.warnings)
+    assert auto.grade("BN normalises activations over the mini-batch.", question="batchnorm").score is not None
