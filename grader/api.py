@@ -22,7 +22,7 @@ from grader.rubric import QuestionText, Rubric, RubricPoint, RubricSet
 from grader.rubric_vectors import RubricVectors, vectors_for
 from grader import judge_cache, models
 from grader.judges import Judge, get_judge, llama_cpp_installed, local_model_present
-from grader.prompt import prompt_version, render, verdict_schema
+from grader.prompt import prompt_version, render, schema_version, verdict_schema
 from grader.checks import check_points
 from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points, signals
 from grader.verdicts import JudgeVerdicts, parse_verdicts
@@ -329,13 +329,14 @@ class Grader:
         judge = self.judge
         assert judge is not None
         prompt = render(item.rubric, item.text)
-        key = judge_cache.cache_key(judge.name, prompt_version(), item.rubric.digest, item.text)
+        schema = verdict_schema(item.rubric, item.text)
+        version = f"{prompt_version()}:{schema_version(schema)}"
+        key = judge_cache.cache_key(judge.name, version, item.rubric.digest, item.text)
         cached = judge_cache.load(key) if self.use_judge_cache else None
         if cached is not None:
             parsed = parse_verdicts(cached, item.rubric, item.text)
             if parsed is not None:
                 return parsed, False
-        schema = verdict_schema(item.rubric)
         for _ in range(2):
             raw = judge.complete(prompt, schema)
             parsed = parse_verdicts(raw, item.rubric, item.text)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.rubric import Rubric
+from grader.segment import sentences
 
 TEMPLATE_PATH = Path(__file__).parent / "prompts" / "judge.md"
 OPEN, CLOSE = "<<<ANSWER>>>", "<<<END ANSWER>>>"
@@ -82,15 +84,40 @@ def render_check(rubric: Rubric, answer: str, claim: str) -> Prompt:
     return Prompt(sections["CHECK SYSTEM"], user)
 
 
+# Beyond this many sentences the quote is a bounded free string again: a grammar with
+# hundreds of long alternatives slows llama.cpp's sampling more than the quote is worth.
+MAX_QUOTE_CHOICES = 60
+_FREE_QUOTE_CHARS = 120
+
+
+def quote_choices(answer: str) -> list[str]:
+    """What a judge may quote: "" or one whole sentence of the answer, as the grader split it.
+
+    Why an enum rather than a free string: the default 1.5B judge, told to quote the answer,
+    copied the rubric or translated instead (0 of 20 quotes found in the answer), so its
+    verdicts could never show evidence. Constrained to the answer's own sentences, every quote
+    it can emit is verbatim and in the answer's language.
+    """
+    unique = list(dict.fromkeys(s for s in sentences(answer) if s))
+    return [""] + unique if 0 < len(unique) <= MAX_QUOTE_CHOICES else []
+
+
 def max_reply_tokens(schema: dict[str, object]) -> int:
-    """Enough tokens for every point's bounded strings (CJK quotes take ~1 token a char)."""
+    """Enough tokens for every point's bounded strings (CJK text takes ~1 token a char)."""
+    item = schema["properties"]["points"]["items"]["properties"]  # type: ignore[index]
+    quote = item["quote"]
+    quote_chars = max(map(len, quote["enum"])) if "enum" in quote else quote["maxLength"]
     points = schema["properties"]["points"]["maxItems"]  # type: ignore[index]
-    return 64 + 190 * int(points)
+    return 64 + (130 + int(quote_chars)) * int(points)
 
 
-def verdict_schema(rubric: Rubric) -> dict[str, object]:
-    """JSON schema for the judge's reply: `enum` for levels and `maxLength` for strings, which
-    llama.cpp's grammar enforces (it does not enforce numeric minimum/maximum)."""
+def verdict_schema(rubric: Rubric, answer: str) -> dict[str, object]:
+    """JSON schema for the judge's reply: `enum` for levels and quotes, `maxLength` for free
+    strings, which llama.cpp's grammar enforces (it does not enforce numeric minimum/maximum)."""
+    choices = quote_choices(answer)
+    quote: dict[str, object] = (
+        {"type": "string", "enum": choices} if choices else {"type": "string", "maxLength": _FREE_QUOTE_CHARS}
+    )
     return {
         "type": "object",
         "properties": {
@@ -106,7 +133,7 @@ def verdict_schema(rubric: Rubric) -> dict[str, object]:
                         # until the token limit and the reply never closes.
                         "reason": {"type": "string", "maxLength": 120},
                         "verdict": {"type": "string", "enum": ["met", "partial", "missing"]},
-                        "quote": {"type": "string", "maxLength": 120},
+                        "quote": quote,
                     },
                     "required": ["id", "reason", "verdict", "quote"],
                 },
@@ -115,3 +142,9 @@ def verdict_schema(rubric: Rubric) -> dict[str, object]:
         },
         "required": ["points", "instructions_to_grader"],
     }
+
+
+def schema_version(schema: dict[str, object]) -> str:
+    """Hash of a reply schema: part of the verdict cache key, since the same prompt under a
+    different schema (e.g. quotes constrained or not) yields a different reply."""
+    return hashlib.sha256(json.dumps(schema, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]

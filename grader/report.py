@@ -38,9 +38,13 @@ def render_grade(grade: Grade) -> str:
         evidence = _clip(point.evidence or "", 60) if (point.credit or 0) >= 0.2 else ""
         lines.append(f"{mark} {label}{pad} {point.weight:>6.1f} {credit:>6} {point.similarity:>5.2f}  {evidence}")
         if point.verdict or point.judge_yes is not None:
-            quote = f' "{_clip(point.judge_quote or "", 60)}"' if point.judge_quote else ""
-            says = f"P(yes) {point.judge_yes:.2f}" if point.judge_yes is not None else ""
-            lines.append(f"{'':4}judge: {' '.join(x for x in (says, point.verdict or '') if x)}{quote}")
+            # The check's P(yes) is what scores; the written verdict (--explain) is shown as
+            # the judge wrote it, with the answer sentence it quotes.
+            parts = [f"P(yes) {point.judge_yes:.2f}"] if point.judge_yes is not None else []
+            if point.verdict:
+                quote = f' "{_clip(point.judge_quote, 60)}"' if point.judge_quote else ""
+                parts.append(f"verdict {point.verdict}{quote}")
+            lines.append(f"{'':4}judge: {' · '.join(parts)}")
     score = "not scored" if grade.score is None else f"{grade.score:.1f} / 10"
     lines.append("")
     lines.append(f"Score: {score}   (language {grade.language}; embedder {grade.embedder}; judge {grade.judge})")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 # ASCII terminators followed by white space, or at a line break. Decimal points ("0.01")
 # and abbreviations without a following space stay inside the sentence.
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+|\n+")
-_BULLET = re.compile(r"^\s*(?:[-*•▪️·]+|\d+[.)、]|[（(]?\d+[)）])\s*")
+# A numbered bullet is "1." or "2)", not the start of a decimal ("0.1 is a common rate").
+_BULLET = re.compile(r"^\s*(?:[-*•▪️·]+|\d+[.)、](?!\d)|[（(]?\d+[)）])\s*")
 _CLAUSE_BREAK = re.compile(r"(?<=[,，、;；])")
 _SCRIPT_PATTERNS = {
     "ja": re.compile(r"[\u3040-\u30ff]"),

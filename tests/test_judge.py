@@ -20,6 +20,7 @@ from grader import Grade, Grader, JudgeError, models
 from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
 from grader.judges import LlamaCppJudge, OpenAIJudge
 from grader.checks import check_points
+from grader.textnorm import occurs_in
 from grader.prompt import Prompt, render, render_check, verdict_schema
 from grader.verdicts import yes_probability
 
@@ -148,10 +149,12 @@ def smollm_path() -> Path:
 def test_local_judge_plumbing_with_a_real_small_model(smollm_path: Path, grader: Grader, batchnorm_answers) -> None:
     judge = LlamaCppJudge(smollm_path)
     rubric = grader.rubrics["batchnorm"]
-    raw = judge.complete(render(rubric, batchnorm_answers["en"]["correct"]), verdict_schema(rubric))
+    raw = judge.complete(render(rubric, batchnorm_answers["en"]["correct"]), verdict_schema(rubric, batchnorm_answers["en"]["correct"]))
     data = json.loads(raw)  # the grammar guarantees valid JSON of the schema's shape
     assert [p["id"] for p in data["points"]] and set(p["verdict"] for p in data["points"]) <= {"met", "partial", "missing"}
     assert len(data["points"]) == len(rubric.points)
+    # Quotes are bound to the answer's sentences, so even a 135M model quotes verbatim.
+    assert all(p["quote"] == "" or occurs_in(p["quote"], batchnorm_answers["en"]["correct"]) for p in data["points"])
     assert judge.stats["prompt_tokens"] > 0 and judge.stats["completion_tokens"] > 0
 
 
@@ -190,7 +193,7 @@ def test_qwen_judge_tells_right_from_wrong(grader: Grader, tmp_path: Path, monke
     wrong = "The learning rate is the percentage of the dataset used for training; the rest is used for testing."
     verdicts = {}
     for name, answer in (("right", right), ("wrong", wrong)):
-        parsed = parse_verdicts(judge.complete(render(rubric, answer), verdict_schema(rubric)), rubric, answer)
+        parsed = parse_verdicts(judge.complete(render(rubric, answer), verdict_schema(rubric, answer)), rubric, answer)
         assert parsed is not None, name
         verdicts[name] = parsed
     positives = [p.id for p in rubric.points if p.weight > 0]
@@ -198,6 +201,7 @@ def test_qwen_judge_tells_right_from_wrong(grader: Grader, tmp_path: Path, monke
     met_wrong = sum(verdicts["wrong"].points[i].verdict == "met" for i in positives if i in verdicts["wrong"].points)
     assert met_wrong == 0
     assert met_right >= 2 and met_right > met_wrong
+    assert any(v.quote_found for v in verdicts["right"].points.values())  # it quotes the answer itself
     # The yes/no checks, on the same pair: the right answer states the positive points more surely.
     yes = {name: check_points(judge, rubric, answer, use_cache=False) for name, answer in (("right", right), ("wrong", wrong))}
     mean = {name: sum(v[i] or 0.0 for i in positives) / len(positives) for name, v in yes.items()}
@@ -239,7 +243,7 @@ def llama_server(smollm_path: Path):
 def test_openai_path_against_real_llama_server(llama_server: str, grader: Grader, batchnorm_answers) -> None:
     judge = OpenAIJudge(base_url=llama_server, model="judge", api_key="local")
     rubric = grader.rubrics["batchnorm"]
-    raw = judge.complete(render(rubric, batchnorm_answers["ja"]["correct"]), verdict_schema(rubric))
+    raw = judge.complete(render(rubric, batchnorm_answers["ja"]["correct"]), verdict_schema(rubric, batchnorm_answers["ja"]["correct"]))
     assert isinstance(json.loads(raw)["points"], list)
     assert OpenAIJudge.FORMATS[judge._format] == "json_object"  # the server refused json_schema; fell back
     alternatives = judge.first_token(render_check(rubric, batchnorm_answers["ja"]["correct"], rubric.points[0].text))

@@ -19,6 +19,8 @@ def test_cjk_full_width_terminators_without_spaces() -> None:
 def test_russian_and_bullets() -> None:
     text = "Причины:\n- слишком большой шаг;\n• плохая инициализация.\n1) мало данных"
     assert sentences(text) == ["Причины:", "слишком большой шаг;", "плохая инициализация.", "мало данных"]
+    # A sentence that opens with a decimal keeps it: "0.1" is not the bullet "0." plus "1".
+    assert sentences("2. Start low. 0.1 is too high for Adam.") == ["Start low.", "0.1 is too high for Adam."]
 
 
 def test_windows_join_adjacent_sentences() -> None:

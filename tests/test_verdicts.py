@@ -104,3 +104,22 @@ def test_a_quote_not_in_the_answer_is_not_shown_as_evidence() -> None:
     shown = {pt.id: pt for pt in apply_verdicts(points, verdicts)}
     assert shown["normalizes"].judge_quote == "把每层的激活在小批量上归一化"
     assert shown["weights-myth"].judge_quote is None and shown["weights-myth"].verdict == "partial"
+
+
+def test_quotes_are_constrained_to_the_answers_own_sentences() -> None:
+    from grader.prompt import MAX_QUOTE_CHOICES, max_reply_tokens, schema_version, verdict_schema
+    from grader.textnorm import occurs_in
+
+    answer = "- Batch norm normalizes activations.\n- It allows a higher learning rate, e.g. 0.1. Training is faster."
+    schema = verdict_schema(RUBRIC, answer)
+    quote = schema["properties"]["points"]["items"]["properties"]["quote"]  # type: ignore[index]
+    assert quote["enum"] == ["", "Batch norm normalizes activations.", "It allows a higher learning rate, e.g. 0.1.", "Training is faster."]
+    assert all(occurs_in(choice, answer) for choice in quote["enum"][1:])  # so a grammar-bound quote is always found
+    zh = verdict_schema(RUBRIC, ANSWER)["properties"]["points"]["items"]["properties"]["quote"]  # type: ignore[index]
+    assert zh["enum"][1:] == ["批归一化把每层的激活在小批量上归一化。", "这样可以用更大的学习率，训练更快。"]
+    assert schema_version(schema) != schema_version(verdict_schema(RUBRIC, ANSWER))  # the cache key follows the schema
+    # A very long answer gets a bounded free quote: hundreds of alternatives would slow the grammar.
+    long_answer = " ".join(f"Sentence number {i} is here." for i in range(MAX_QUOTE_CHOICES + 1))
+    free = verdict_schema(RUBRIC, long_answer)["properties"]["points"]["items"]["properties"]["quote"]  # type: ignore[index]
+    assert "enum" not in free and free["maxLength"] > 0
+    assert max_reply_tokens(schema) > 3 * len("It allows a higher learning rate, e.g. 0.1.")
