@@ -116,6 +116,9 @@ def batch_command(in_path: Path, out_path: Path, judge: str, rubrics_dir: Path |
     )
     for line in summary.errors[:10]:
         click.echo(f"  {line}", err=True)
+    if summary.failed:
+        # Like `grade transcript`: a pipeline must notice; every good line is already written.
+        sys.exit(1)
 
 
 @main.group("rubrics")

@@ -109,3 +109,19 @@ def test_match_stdin_json_lines() -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in rows] == ["batchnorm", "learning-rate", None]
     assert all({"question", "similarity", "alternatives"} <= set(r) for r in rows)
+
+
+def test_batch_with_a_bad_line_keeps_the_good_ones_and_exits_non_zero(tmp_path: Path) -> None:
+    lines = [
+        {"id": "ok", "question": "learning-rate", "answer": "Too high a learning rate makes the loss diverge; too low converges slowly."},
+        "not json",
+        {"id": "unknown", "question": "nosuch", "answer": "x"},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = grade("batch", str(source), "--out", str(out), "--judge", "none")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "graded 1, failed 2" in result.stderr
+    rows = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert rows["ok"]["score"] is not None and "error" in rows["line-2"] and "unknown question" in rows["unknown"]["error"]
