@@ -302,7 +302,10 @@ def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judg
                            ("held_out_without_judge", "held-out questions, embedding-only")):
             m = report.get(key)
             if m:
-                click.echo(f"{label:38s} QWK {m['qwk']:.3f}  Spearman {m['spearman']:.3f}  MAE {m['mae']:.2f}")
+                interval = f" (90% {m['qwk_low']:.3f}-{m['qwk_high']:.3f})" if "qwk_low" in m else ""
+                gain = (f"; judge gain {m['judge_gain']:+.3f} (90% {m['judge_gain_low']:+.3f} to {m['judge_gain_high']:+.3f})"
+                        if "judge_gain" in m else "")
+                click.echo(f"{label:38s} QWK {m['qwk']:.3f}{interval}  Spearman {m['spearman']:.3f}  MAE {m['mae']:.2f}{gain}")
         click.echo(f"plot: {report['plot']}")
 
 
@@ -322,7 +325,8 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
     held = result.held_out
     click.echo(
         f"fitted on {len(samples)} samples ({result.tried} settings tried); held-out questions: "
-        f"QWK {held['qwk']:.3f}, Spearman {held['spearman']:.3f}, MAE {held['mae']:.2f}"
+        f"QWK {held['qwk']:.3f} (90% interval resampling questions {held['qwk_low']:.3f}-{held['qwk_high']:.3f}), "
+        f"Spearman {held['spearman']:.3f}, MAE {held['mae']:.2f}"
     )
     raw_only = result.raw_only
     click.echo(f"raw coverage alone (same knobs, no other signals): QWK {raw_only['qwk']:.3f}, Spearman {raw_only['spearman']:.3f}, MAE {raw_only['mae']:.2f}")
@@ -331,6 +335,7 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
     if result.judge:
         without = result.without_judge
         click.echo(f"without the judge ({grader.judge_name} weight 0): QWK {without['qwk']:.3f}, Spearman {without['spearman']:.3f}, MAE {without['mae']:.2f}")
+        click.echo(f"judge gain in held-out QWK: {held['judge_gain']:+.3f} (90% interval {held['judge_gain_low']:+.3f} to {held['judge_gain_high']:+.3f})")
         click.echo(f"judge blend: {result.judge}")
     click.echo(f"params: {result.params}")
     click.echo(f"wrote {path}")

@@ -102,7 +102,7 @@ def load_samples(path: Path) -> list[Sample]:
 def agreement(human: Sequence[float], predicted: Sequence[float]) -> dict[str, float]:
     """QWK (on integer grades), Spearman, Pearson, MAE, exact and within-1 agreement."""
     from scipy.stats import pearsonr, spearmanr
-    from sklearn.metrics import cohen_kappa_score, mean_absolute_error
+    from sklearn.metrics import mean_absolute_error
 
     h = np.asarray(human, dtype=float)
     p = np.asarray(predicted, dtype=float)
@@ -111,13 +111,51 @@ def agreement(human: Sequence[float], predicted: Sequence[float]) -> dict[str, f
     if len(h) < 2 or len(set(hi)) < 2 and len(set(pi)) < 2:
         result.update(qwk=float("nan"), spearman=float("nan"), pearson=float("nan"))
     else:
-        result["qwk"] = float(cohen_kappa_score(hi, pi, weights="quadratic", labels=SCALE))
+        result["qwk"] = _qwk(h, p)
         constant = np.ptp(h) == 0 or np.ptp(p) == 0
         result["spearman"] = float("nan") if constant else float(spearmanr(h, p).statistic)
         result["pearson"] = float("nan") if constant else float(pearsonr(h, p).statistic)
     result["exact"] = float(np.mean(hi == pi)) if len(h) else float("nan")
     result["within1"] = float(np.mean(np.abs(hi - pi) <= 1)) if len(h) else float("nan")
     return result
+
+
+def _qwk(human: np.ndarray, predicted: np.ndarray) -> float:
+    from sklearn.metrics import cohen_kappa_score
+
+    hi, pi = np.rint(human).astype(int), np.clip(np.rint(predicted), 0, 10).astype(int)
+    return float(cohen_kappa_score(hi, pi, weights="quadratic", labels=SCALE))
+
+
+def qwk_interval(
+    human: Sequence[float],
+    predicted: Sequence[float],
+    groups: Sequence[str],
+    baseline: Sequence[float] | None = None,
+    level: float = 0.9,
+    resamples: int = 1000,
+) -> dict[str, float]:
+    """A bootstrap interval for QWK that resamples whole questions, not answers: answers to
+    one question share a rubric and err together, so resampling answers would overstate how
+    sure 310 samples over 47 questions make us. With `baseline` (e.g. the same samples without
+    the judge), also the interval of the paired difference QWK(predicted) - QWK(baseline):
+    whether a gain is more than the luck of which questions were graded."""
+    h, p = np.asarray(human, dtype=float), np.asarray(predicted, dtype=float)
+    b = None if baseline is None else np.asarray(baseline, dtype=float)
+    labels = np.asarray(groups)
+    members = [np.flatnonzero(labels == g) for g in sorted(set(groups))]
+    rng = np.random.default_rng(0)  # fixed: the report is reproducible
+    qwks, diffs = [], []
+    for _ in range(resamples):
+        idx = np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))])
+        qwks.append(_qwk(h[idx], p[idx]))
+        if b is not None:
+            diffs.append(qwks[-1] - _qwk(h[idx], b[idx]))
+    tail = (1 - level) / 2 * 100
+    out = {"level": level, "low": float(np.percentile(qwks, tail)), "high": float(np.percentile(qwks, 100 - tail))}
+    if b is not None:
+        out.update(diff=_qwk(h, p) - _qwk(h, b), diff_low=float(np.percentile(diffs, tail)), diff_high=float(np.percentile(diffs, 100 - tail)))
+    return out
 
 
 def confusion(human: Sequence[float], predicted: Sequence[float]) -> list[list[int]]:
@@ -147,6 +185,8 @@ def build_report(samples: Sequence[Sample], predicted: Sequence[float | None]) -
     human = [s.grade for s, _ in scored]
     pred = [float(p) for _, p in scored if p is not None]
     report: dict[str, Any] = {"overall": agreement(human, pred), "unscored": unscored}
+    if len(human) >= 2:
+        report["qwk_interval"] = qwk_interval(human, pred, [s.question_key for s, _ in scored])
     for field in ("lang", "kind"):
         buckets: dict[str, list[int]] = defaultdict(list)
         for i, (s, _) in enumerate(scored):
@@ -172,11 +212,14 @@ def format_report(report: dict[str, Any]) -> str:
     cols = ("n", "qwk", "spearman", "pearson", "mae", "exact", "within1")
 
     def row(name: str, m: dict[str, float], extra: str = "") -> str:
-        cells = [f"{int(m['n']):>5}"] + [f"{m[c]:>8.3f}" for c in cols[1:]]
+        cells = [f"{int(m['n']):>5}"] + [f"{m[c]:>9.3f}" for c in cols[1:]]
         return f"{name:<22}" + "".join(cells) + extra
 
-    head = f"{'':<22}{'n':>5}" + "".join(f"{c:>8}" for c in cols[1:])
+    head = f"{'':<22}{'n':>5}" + "".join(f"{c:>9}" for c in cols[1:])
     lines = [head, row("overall", report["overall"])]
+    if report.get("qwk_interval"):
+        ci = report["qwk_interval"]
+        lines.append(f"{'':<22}QWK {ci['level']:.0%} interval, resampling questions: {ci['low']:.3f}-{ci['high']:.3f}")
     lines.append(row("constant baseline", report["constant_baseline"]))
     if report["human_ceiling"]:
         lines.append(row("human vs human", report["human_ceiling"]))

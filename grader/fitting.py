@@ -23,7 +23,7 @@ import numpy as np
 from grader.api import Grader, GradeRequest, Prepared
 from grader.calibration import DEFAULT_CALIBRATION_FILE, DEFAULT_OFF_TOPIC_CAP, combination_key
 from grader.errors import GraderError
-from grader.evaluation import Sample, agreement
+from grader.evaluation import Sample, agreement, qwk_interval
 from grader.scoring import (
     ScoringParams,
     best_similarities,
@@ -227,9 +227,19 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
     raw_only = _held_out_agreement(held_out_predictions(rows[:, 0], off, grades, groups, cap), grades)
     judge_blend: dict[str, float] = {}
     without = _held_out_agreement(predictions, grades)
+    without_predictions = predictions
     if grader.judge is not None:
         judge_blend, rows, predictions, judge_tried = _fit_judge(grader, prepared, params, rows, off, grades, groups, cap)
         tried += judge_tried
+    held_out = _held_out_agreement(predictions, grades)
+    scored = ~np.isnan(predictions) & ~np.isnan(without_predictions)
+    interval = qwk_interval(
+        grades[scored], predictions[scored], np.asarray(groups)[scored],
+        baseline=without_predictions[scored] if grader.judge is not None else None,
+    )  # fmt: skip
+    held_out.update(qwk_low=interval["low"], qwk_high=interval["high"])
+    if grader.judge is not None:
+        held_out.update(judge_gain=interval["diff"], judge_gain_low=interval["diff_low"], judge_gain_high=interval["diff_high"])
     valid = ~np.isnan(rows).any(axis=1)
     final = fit_map(rows[valid], grades[valid])
     return FitResult(
@@ -239,7 +249,7 @@ def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, 
         signal_weights={name: round(float(w), 6) for name, w in zip(SIGNALS, final.weights)},
         signal_intercept=round(final.intercept, 6),
         off_topic_cap=cap,
-        held_out=_held_out_agreement(predictions, grades),
+        held_out=held_out,
         held_out_predictions=[None if np.isnan(p) else float(p) for p in predictions],
         tried=tried,
         raw_only=raw_only,

@@ -10,7 +10,7 @@ import pytest
 
 from grader import Grader
 from grader.calibration import load_calibration
-from grader.evaluation import agreement, build_report, load_samples, parity
+from grader.evaluation import agreement, build_report, load_samples, parity, qwk_interval
 from grader.fitting import held_out_predictions, precompute, prepare_all, request_for, signal_matrix
 from grader.scoring import SIGNALS
 
@@ -27,6 +27,24 @@ def test_metrics_against_known_values() -> None:
     assert m["qwk"] == pytest.approx(0.4)
     assert m["mae"] == pytest.approx(1 / 3) and m["within1"] == 1.0
     assert agreement([1, 2, 3, 4], [4, 3, 2, 1])["spearman"] == pytest.approx(-1.0)
+
+
+def test_qwk_interval_resamples_whole_questions() -> None:
+    rng = np.random.default_rng(1)
+    human = rng.integers(0, 11, 120).astype(float)
+    predicted = np.clip(human + rng.normal(0, 2, 120), 0, 10)
+    point = agreement(human, predicted)["qwk"]
+    spread = qwk_interval(human, predicted, [f"q{i % 12}" for i in range(120)])
+    assert spread["low"] < point < spread["high"]
+    # One question: every resample draws that whole question, so there is nothing to vary.
+    # (Resampling answers would give a wide interval here.)
+    single = qwk_interval(human, predicted, ["q"] * 120)
+    assert single["low"] == pytest.approx(point) and single["high"] == pytest.approx(point)
+    # Paired difference against itself is exactly zero; against a worse predictor, positive.
+    same = qwk_interval(human, predicted, [f"q{i % 12}" for i in range(120)], baseline=predicted)
+    assert same["diff"] == same["diff_low"] == same["diff_high"] == 0
+    worse = qwk_interval(human, predicted, [f"q{i % 12}" for i in range(120)], baseline=np.full(120, 5.0) + rng.normal(0, 1, 120))
+    assert worse["diff_low"] > 0
 
 
 def test_parity_spread() -> None:
