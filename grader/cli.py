@@ -185,10 +185,12 @@ def rubrics_check(rubrics_dir: Path | None, corpus_dir: Path | None, catalogue: 
 @_common_grader_options
 def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Embed every rubric now (first use would otherwise do it), into the cache."""
-    from grader.rubric_vectors import write_shipped
+    from grader.rubric_vectors import vectors_for, write_shipped
 
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
-    vectors = grader.rubric_vectors
+    # Shipping encodes afresh: the caches are keyed by rubric digest, so they would carry
+    # vectors from before a change in how texts are split or embedded.
+    vectors = vectors_for(list(grader.rubrics), grader.embedder, use_cache=False) if ship else grader.rubric_vectors
     click.echo(f"{len(vectors)} rubrics embedded with {grader.embedder.name}", err=True)
     if ship:
         click.echo(f"wrote {write_shipped(vectors, grader.embedder)}", err=True)

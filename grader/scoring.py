@@ -87,7 +87,9 @@ Point coverage alone regresses to the middle (excellent and terse-correct answer
 wrong ones over); the other three each moved held-out QWK on eval/ (see `grade calibrate`):
 - `misconception`: the strongest misconception credit (weighted points under-count it);
 - `log_sentences`: taking the best segment per point rewards length, since more sentences
-  mean more chances to match; this lets the fit undo that;
+  mean more chances to match, and the fit weighed it negatively (-0.28). Since short
+  answers are also matched clause by clause (segment.py) that reward is gone and the fit
+  gives length a small positive weight (+0.19): longer answers tend to say more;
 - `reference_lead`: how much closer the answer's mean vector is to the reference answer's
   than to the bare question's. The plain cosine to the (English) reference scored higher
   (held-out QWK 0.860 vs 0.845) but is cross-lingual for other answers: it graded ru answers

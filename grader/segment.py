@@ -16,6 +16,12 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+|\n+")
 # A numbered bullet is "1." or "2)", not the start of a decimal ("0.1 is a common rate").
 _BULLET = re.compile(r"^\s*(?:[-*•▪️·]+|\d+[.)、](?!\d)|[（(]?\d+[)）])\s*")
 _CLAUSE_BREAK = re.compile(r"(?<=[,，、;；])")
+# Clause boundaries for short answers: after a comma/semicolon/colon, or before a spaced dash.
+_CLAUSE_END = re.compile(r"(?<=[,，、;；:：])|(?=\s+[—–]\s+)")
+CLAUSE_SPLIT_MAX_SENTENCES = 2
+"""Answers of at most this many sentences are also matched clause by clause (see `clauses`)."""
+_MIN_CLAUSE_CHARS = {"zh": 6, "ja": 6}
+_MIN_CLAUSE_CHARS_DEFAULT = 15
 _SCRIPT_PATTERNS = {
     "ja": re.compile(r"[\u3040-\u30ff]"),
     "zh": re.compile(r"[\u4e00-\u9fff]"),
@@ -36,11 +42,13 @@ class Segment:
     """Index of the last sentence covered (== first for a single sentence)."""
     context: str = ""
     """Text embedded before the segment (the question), not part of the evidence shown."""
+    clause: bool = False
+    """A clause of sentence `first`, not the whole sentence."""
 
     @property
     def is_plain_sentence(self) -> bool:
-        """One sentence as written: not a window, not prefixed by the question."""
-        return self.first == self.last and not self.context
+        """One sentence as written: not a window, not a clause, not prefixed by the question."""
+        return self.first == self.last and not self.context and not self.clause
 
     @property
     def embed_text(self) -> str:
@@ -87,14 +95,45 @@ def sentences(text: str) -> list[str]:
     return result
 
 
+def clauses(sentence: str) -> list[str]:
+    """The clauses of one sentence; a fragment too short to carry a claim ("So,", "即，")
+    joins the next clause (the last one joins the previous). One item if nothing splits."""
+    minimum = _MIN_CLAUSE_CHARS.get(detect_language(sentence), _MIN_CLAUSE_CHARS_DEFAULT)
+    cuts = sorted({m.start() for m in _CLAUSE_END.finditer(sentence) if 0 < m.start() < len(sentence)})
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in cuts:
+        if len(sentence[start:end].strip()) >= minimum:
+            spans.append((start, end))
+            start = end
+    if sentence[start:].strip():
+        if spans and len(sentence[start:].strip()) < minimum:
+            spans[-1] = (spans[-1][0], len(sentence))
+        else:
+            spans.append((start, len(sentence)))
+    return [sentence[a:b].strip().lstrip("—–").strip() for a, b in spans]
+
+
 def segments(text: str, window: int = 2, context: str | None = None) -> list[Segment]:
     """Each sentence, then each run of `window` adjacent sentences; with `context` (the
     question), also each sentence prefixed by it, because candidates leave the subject to the
-    question ("Too high and it diverges")."""
+    question ("Too high and it diverges").
+
+    A short answer (at most `CLAUSE_SPLIT_MAX_SENTENCES` sentences) also gets each clause of
+    each sentence: terse answers pack several claims into one sentence, whose single vector
+    blurs them (terse-correct answers were graded 1.6 too low). On eval/, before refitting,
+    held-out QWK rose by 0.022 (paired 90% interval +0.011 to +0.036, resampling questions).
+    Longer answers spread claims over sentences; clause-splitting answers of up to 3 or 4
+    sentences, or all, scored no better and cost more encoding (up to 2.4x the sentences)."""
     sents = sentences(text)
     out = [Segment(s, i, i) for i, s in enumerate(sents)]
     if context:
         out += [Segment(s, i, i, context=context) for i, s in enumerate(sents)]
+    if len(sents) <= CLAUSE_SPLIT_MAX_SENTENCES:
+        for i, sentence in enumerate(sents):
+            parts = clauses(sentence)
+            if len(parts) > 1:
+                out += [Segment(part, i, i, clause=True) for part in parts]
     for size in range(2, window + 1):
         for i in range(len(sents) - size + 1):
             joiner = "" if detect_language(sents[i]) in ("zh", "ja") else " "

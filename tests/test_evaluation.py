@@ -78,7 +78,9 @@ def test_agreement_floor_on_held_out_questions(grader: Grader) -> None:
     mask = ~np.isnan(predictions)
     m = agreement(grades[mask], predictions[mask])
     assert mask.sum() == len(samples)
-    assert m["qwk"] >= 0.85, m  # 0.870 with the shipped knobs; 0.873 with the fitted off-topic cap (2026-11-23)
+    # 0.873 before short answers were matched clause by clause, 0.889 after (2026-11-23); the
+    # floor sits below the 90% interval's low end over questions (0.866).
+    assert m["qwk"] >= 0.86, m
     assert m["mae"] <= 1.5, m
     report = build_report(samples, list(predictions))
     assert report["by_kind"]["injection"]["mean_error"] <= 0.5  # injections never pay

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.segment import detect_language, segments, sentences
+from grader.segment import CLAUSE_SPLIT_MAX_SENTENCES, clauses, detect_language, segments, sentences
 
 
 def test_english_keeps_decimals_and_abbreviations() -> None:
@@ -28,6 +28,27 @@ def test_windows_join_adjacent_sentences() -> None:
     assert [s.text for s in segs] == ["A is one.", "B is two.", "C is three.", "A is one. B is two.", "B is two. C is three."]
     cjk = segments("批归一化很重要。它能加快训练。")
     assert cjk[-1].text == "批归一化很重要。它能加快训练。"
+
+
+def test_clauses_split_where_a_claim_can_end() -> None:
+    assert clauses("Too high and it diverges, too low and it crawls; the fix is a sweep — e.g. a range test.") == [
+        "Too high and it diverges,", "too low and it crawls;", "the fix is a sweep", "e.g. a range test.",
+    ]
+    assert clauses("梯度会指数级衰减到接近零，靠近输入的层几乎不更新，深层网络就很难训练。") == [
+        "梯度会指数级衰减到接近零，", "靠近输入的层几乎不更新，", "深层网络就很难训练。",
+    ]
+    # Fragments too short to carry a claim join a neighbour; a decimal comma is no boundary.
+    assert clauses("So, it is fine.") == ["So, it is fine."]
+    assert clauses("Шаг 0,01 обычно хорош, но не всегда.") == ["Шаг 0,01 обычно хорош, но не всегда."]
+
+
+def test_short_answers_are_also_matched_clause_by_clause() -> None:
+    terse = "Too high a rate makes the loss diverge, while too low a rate makes training crawl."
+    segs = segments(terse)
+    assert [s.text for s in segs if s.clause] == ["Too high a rate makes the loss diverge,", "while too low a rate makes training crawl."]
+    assert [s.text for s in segs if s.is_plain_sentence] == [terse]  # clauses are not sentences
+    long_answer = " ".join([terse] * (CLAUSE_SPLIT_MAX_SENTENCES + 1))
+    assert not any(s.clause for s in segments(long_answer))  # longer answers spread claims over sentences
 
 
 def test_long_run_on_sentence_is_cut_at_clauses() -> None:
