@@ -172,15 +172,17 @@ class Grader:
         spec = self.judge_spec
         if spec == "auto":
             spec = "none"
-            if local_model_present() and not llama_cpp_installed():
-                self.warnings.append("local judge model present but llama-cpp-python is not installed: grading embedding-only (pip install -e '.[judge]')")
-            elif local_model_present():
+            if local_model_present():
+                # Whether the judge helps comes first: if it does not, a missing
+                # llama-cpp-python is beside the point.
                 label = self.judge_model.stem if self.judge_model else models.QWEN_JUDGE.name
                 calibration, _ = load_calibration(self.embedder_name, f"local:{label}", self.calibration_file)
-                if calibration.judge_weight > 0 or calibration.misconception_penalty > 0:
-                    spec = "local"
-                else:
+                if not (calibration.judge_weight > 0 or calibration.misconception_penalty > 0):
                     self.warnings.append("local judge present but not calibrated to help: grading embedding-only (--judge local forces it)")
+                elif not llama_cpp_installed():
+                    self.warnings.append("local judge model present but llama-cpp-python is not installed: grading embedding-only (pip install -e '.[judge]')")
+                else:
+                    spec = "local"
         return get_judge(spec, self.judge_model, **self.openai_options)
 
     @property

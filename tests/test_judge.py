@@ -316,14 +316,28 @@ def test_cli_openai_judge_failure_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     assert len(errors) == 1 and "unreachable" in errors[0]
 
 
-def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A user who fetched the judge model but installed without the `judge` extra (the
-    README's first command) must get a grade, not an error asking for llama-cpp-python."""
+    README's first command) must get a grade, not an error asking for llama-cpp-python,
+    even where a calibration says the judge helps."""
     import grader.api as api
+    from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
+
+    def calibration_with(penalty: float) -> Path:
+        data = json.loads(DEFAULT_CALIBRATION_FILE.read_text(encoding="utf-8"))
+        entry = data["combinations"][combination_key(grader.embedder.name, f"local:{models.QWEN_JUDGE.name}")]
+        entry.update(misconception_penalty=penalty, judge_weight=0.0)
+        path = tmp_path / f"calibration-{penalty}.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
 
     monkeypatch.setattr(api, "local_model_present", lambda: True)
     monkeypatch.setattr(api, "llama_cpp_installed", lambda: False)
-    auto = Grader(judge="auto", embedder=grader.embedder)
+    auto = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.25))
     assert auto.judge is None
     assert any("llama-cpp-python is not installed" in w for w in auto.warnings)
     assert auto.grade("BN normalises activations over the mini-batch.", question="batchnorm").score is not None
+    # A judge fitted to weight 0 is not used whether or not llama-cpp-python is there; the
+    # notice gives that reason.
+    unhelpful = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.0))
+    assert unhelpful.judge is None and any("not calibrated to help" in w for w in unhelpful.warnings)
