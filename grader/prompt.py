@@ -98,7 +98,7 @@ def quote_choices(answer: str) -> list[str]:
     verdicts could never show evidence. Constrained to the answer's own sentences, every quote
     it can emit is verbatim and in the answer's language.
     """
-    unique = list(dict.fromkeys(s for s in sentences(answer) if s))
+    unique = list(dict.fromkeys(sentences(answer)))  # an enum lists each choice once
     return [""] + unique if 0 < len(unique) <= MAX_QUOTE_CHOICES else []
 
 

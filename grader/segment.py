@@ -99,7 +99,7 @@ def clauses(sentence: str) -> list[str]:
     """The clauses of one sentence; a fragment too short to carry a claim ("So,", "即，")
     joins the next clause (the last one joins the previous). One item if nothing splits."""
     minimum = _MIN_CLAUSE_CHARS.get(detect_language(sentence), _MIN_CLAUSE_CHARS_DEFAULT)
-    cuts = sorted({m.start() for m in _CLAUSE_END.finditer(sentence) if 0 < m.start() < len(sentence)})
+    cuts = [m.start() for m in _CLAUSE_END.finditer(sentence) if 0 < m.start() < len(sentence)]
     spans: list[tuple[int, int]] = []
     start = 0
     for end in cuts:
