@@ -12,6 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
         arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
     path = SHIPPED_DIR / f"{_safe_name(embedder)}.npz"
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **_as_keywords(arrays))
     _load_shipped.cache_clear()
     return path
 
@@ -104,12 +105,18 @@ def _split_points(rubric: Rubric, flat: np.ndarray) -> list[np.ndarray]:
     return list(np.split(flat, np.cumsum(counts)[:-1]))
 
 
+def _as_keywords(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """numpy's stubs type `savez`'s keywords like its `allow_pickle: bool`; our keys are
+    array names ("<rubric>-<digest>:points"), never that."""
+    return arrays
+
+
 def _save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
     os.close(fd)
     try:
-        np.savez(tmp, **arrays)
+        np.savez(tmp, **_as_keywords(arrays))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

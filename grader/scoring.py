@@ -147,7 +147,7 @@ def score_points(
             best_index = int(per_segment.argmax())
             best = float(per_segment[best_index])
         if point.weight > 0:
-            credit = _sigmoid((best - _threshold(base, params)) / params.scale)
+            credit = _sigmoid((best - float(_threshold(base, params))) / params.scale)
         else:
             # A misconception shares its topic with the correct points, so plain similarity
             # would punish correct answers; it counts only where it fits a segment better

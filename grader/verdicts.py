@@ -80,7 +80,8 @@ def parse_verdicts(raw: str, rubric: Rubric, answer: str) -> JudgeVerdicts | Non
         verdict = str(item.get("verdict", "")).strip().lower()
         if point_id not in known or verdict not in LEVELS:
             continue
-        quote = item.get("quote") if isinstance(item.get("quote"), str) else ""
+        raw_quote = item.get("quote")
+        quote = raw_quote if isinstance(raw_quote, str) else ""
         found = occurs_in(quote, answer) if quote else False
         level: Verdict = verdict  # type: ignore[assignment]
         if level != "missing" and not found:
