@@ -9,12 +9,16 @@ from grader.api import Grader, GradeRequest
 from grader.errors import GraderError
 from grader.matching import Match
 from grader.results import Grade
+from grader.segment import detect_language, sentences
 from grader.transcripts import (
     Exchange,
     Format,
+    Role,
+    Turn,
+    asks,
     assign_roles,
     is_clarifying_question,
-    is_follow_up,
+    is_new_question,
     is_small_talk,
     parse_turns,
 )
@@ -61,8 +65,9 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
     starts one, follow-ups on the same topic stay in it, small talk is dropped."""
     turns = parse_turns(text, fmt, filename)
     roles = assign_roles(turns)
+    turns = _join_interviewer_runs(turns, roles)
     asked = [t.text for t in turns if roles[t.speaker] == "interviewer"]
-    matches = dict(zip(asked, grader.match(asked))) if asked else {}
+    matches = _match_questions(grader, asked)
     result: list[MatchedExchange] = []
     current: MatchedExchange | None = None
     for turn in turns:
@@ -77,7 +82,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question
             else:
-                starts_new = not is_follow_up(turn.text)
+                starts_new = is_new_question(turn.text)
             if starts_new:
                 current = MatchedExchange(Exchange(turn.text), match)
                 result.append(current)
@@ -89,6 +94,40 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
                 continue
             current.exchange.answer_parts.append(turn.text)
     return result
+
+
+def _join_interviewer_runs(turns: list[Turn], roles: dict[str, Role]) -> list[Turn]:
+    """Interviewer turns with no answer between them are one question: a panel member adding
+    to it, or one question split over two lines or subtitle cues."""
+    joined: list[Turn] = []
+    for turn in turns:
+        if joined and roles[turn.speaker] == "interviewer" and roles[joined[-1].speaker] == "interviewer":
+            joined[-1] = Turn(joined[-1].speaker, f"{joined[-1].text}\n{turn.text}")
+        else:
+            joined.append(turn)
+    return joined
+
+
+def _question_variants(text: str) -> list[str]:
+    """What an interviewer turn is matched by: the whole turn, and the turn from its first
+    asking sentence on, with and without the sentence before it (a scenario often precedes
+    "What's going on there?"). Feedback on the last answer, "Next:" and small talk come
+    before the question and pull the whole turn's vector away from it."""
+    sents = sentences(text)
+    asking = next((i for i, s in enumerate(sents) if is_new_question(s) or asks(s)), None)
+    variants = [text]
+    if asking is not None and len(sents) > 1:
+        joiner = "" if detect_language(text) in ("zh", "ja") else " "
+        variants += [joiner.join(sents[max(asking - 1, 0) :]), joiner.join(sents[asking:])]
+    return list(dict.fromkeys(variants))
+
+
+def _match_questions(grader: Grader, asked: list[str]) -> dict[str, Match]:
+    """Each interviewer turn's best match over its `_question_variants`."""
+    variants = {text: _question_variants(text) for text in asked}
+    flat = [v for vs in variants.values() for v in vs]
+    found = dict(zip(flat, grader.match(flat))) if flat else {}
+    return {text: max((found[v] for v in vs), key=lambda m: m.similarity) for text, vs in variants.items()}
 
 
 def grade_transcript(grader: Grader, text: str, fmt: Format | None = None, filename: str = "") -> list[ExchangeResult]:

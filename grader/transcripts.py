@@ -2,8 +2,11 @@
 
 Formats (detected, or forced with `fmt`): plain text with speaker labels (`Interviewer:`,
 `Q:`/`A:`, full-width `：`, `**Name**:` Markdown), JSON / JSONL chat exports
-(`{"speaker", "text"}` or `{"role", "content"}`), and WebVTT / SRT subtitles with speaker tags
-(`<v Name>` or `Name:` inside the cue).
+(`{"speaker", "text"}`, `{"role", "content"}`, `{"sender", "message"}`; lists under `messages`,
+`segments`, `utterances`...), and WebVTT / SRT subtitles with speaker tags (`<v Name>` or
+`Name:` inside the cue). Meeting-tool exports put timestamps around the speaker
+(`[00:01:23] Jane:`, `面试官A(00:00:03)：`, or a `Jane Doe  1:07` line above the text); the
+timestamps are dropped.
 """
 
 from __future__ import annotations
@@ -28,12 +31,21 @@ _CANDIDATE = {
     "候选人", "应聘者", "求职者", "答", "回答", "候補者", "応募者", "受験者", "回答者",
     "кандидат", "соискатель", "ответ", "о",
 }  # fmt: skip
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_LEADING_CLOCK = re.compile(rf"^\s*[\[(（]?{_CLOCK}[\])）]?\s*(?:[-–—|]\s*)?")
+# "面试官A(00:00:03)：" / "Jane [00:12]:": a clock between the name and its colon.
+_CLOCK_BEFORE_COLON = re.compile(rf"\s*[\[(（]{_CLOCK}[\])）]\s*(?=[:：])")
+# A line holding only a speaker and a clock ("Sam Patel  0:07", "00:00:01 Speaker 1",
+# "张伟 00:06"): the speaker's text follows on the next lines (Otter, Teams, Feishu exports).
+_HEADER = re.compile(rf"^\s*(?:[\[(（]?{_CLOCK}[\])）]?\s+(?P<after>.+?)|(?P<before>.+?)\s+[\[(（]?{_CLOCK}[\])）]?)\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:[-*+•]|>)\s+")
+_QUESTION_END = re.compile(r"[?？]|(?:か|吗|呢)[。.]?\s*$")
 _LABEL = re.compile(r"^\s*(?:\*\*|__)?\s*([^:：*_\n]{1,40}?)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(.*)$")
 _TIMESTAMP = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}")
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>(.*?)(?:</v>)?$")
 _TAG = re.compile(r"<[^>]+>")
 _SMALL_TALK = re.compile(
-    r"(hear me|see my screen|can you hear|hello|^hi\b|good (morning|afternoon|evening)|thank|thanks|"
+    r"(hear me|see my screen|can you hear|hello|^hi\b|good (morning|afternoon|evening)|\bthank(s|\s+you)\b(?!\s+to\b)|"
     r"let'?s (start|begin|move on|continue)|nice to meet|ready\??$|any questions for (me|us)|that'?s all|bye|"
     r"听得到|听得见|能听到|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
     r"聞こえ|こんにちは|よろしく|ありがとう|始めましょう|次の質問|お疲れ|"
@@ -42,9 +54,10 @@ _SMALL_TALK = re.compile(
 )
 _FOLLOW_UP = re.compile(
     r"^(why|how so|and |what about|can you (elaborate|explain more|give an example)|could you|for example|"
-    r"go on|more detail|what if|为什么|那|能具体|具体|比如|举个例子|还有呢|如果|"
-    r"なぜ|具体的|例えば|他には|もし|それでは|"
-    r"почему|а (если|что|как|почему)|подробнее|например|что ещ[её])",
+    r"go on|more detail|what if|(sorry|could you|can you).{0,40}(repeat|again|cut out|froze)|"
+    r"为什么|那|能具体|具体|比如|举个例子|还有呢|如果|再说一遍|重复一下|"
+    r"なぜ|具体的|例えば|他には|もし|それでは|もう一度|"
+    r"почему|а (если|что|как|почему)|подробнее|например|что ещ[её]|повторите|ещё раз)",
     re.IGNORECASE,
 )
 
@@ -78,113 +91,224 @@ def detect_format(text: str, filename: str = "") -> Format:
     return "text"
 
 
+_JSON_LISTS = ("messages", "turns", "segments", "utterances", "conversation", "dialogue", "transcript", "entries")
+_JSON_SPEAKER = ("speaker", "role", "name", "from", "sender", "author", "user", "participant", "speaker_name")
+_JSON_TEXT = ("text", "content", "message", "body", "utterance", "transcript")
+
+
+def _first(item: dict, keys: tuple[str, ...]) -> object:
+    return next((item[k] for k in keys if item.get(k) not in (None, "")), "")
+
+
 def _turns_from_json(text: str) -> list[Turn]:
     try:
         data = json.loads(text)
-        items = data.get("messages", data.get("turns", [])) if isinstance(data, dict) else data
+        items = next((data[k] for k in _JSON_LISTS if isinstance(data.get(k), list)), []) if isinstance(data, dict) else data
     except json.JSONDecodeError:
         try:
             items = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON or JSONL (line {exc.lineno}: {exc.msg})") from exc
-    turns = []
+    turns: list[Turn] = []
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        speaker = item.get("speaker", item.get("role", item.get("name", item.get("from", ""))))
-        content = item.get("text", item.get("content", item.get("message", "")))
+        speaker, content = _first(item, _JSON_SPEAKER), _first(item, _JSON_TEXT)
         if isinstance(content, str) and content.strip():
             turns.append(Turn(str(speaker).strip(), content.strip()))
-    return turns
+    return _merge_consecutive(turns)
+
+
+def _merge_consecutive(turns: list[Turn], joiner: str = " ") -> list[Turn]:
+    """One turn per run of a speaker's lines (subtitle cues, diarised segments)."""
+    merged: list[Turn] = []
+    for turn in turns:
+        if merged and merged[-1].speaker == turn.speaker:
+            merged[-1] = Turn(turn.speaker, f"{merged[-1].text}{joiner}{turn.text}")
+        else:
+            merged.append(turn)
+    return merged
+
+
+def _split_label(line: str) -> tuple[str, str] | None:
+    """(speaker, text) of a `Speaker: text` line (also `- **Speaker:** text`), timestamps
+    dropped; None for plain text."""
+    line = _CLOCK_BEFORE_COLON.sub("", _LEADING_CLOCK.sub("", _LIST_MARK.sub("", line, count=1), count=1), count=1)
+    labelled = _LABEL.match(line)
+    if labelled and _looks_like_label(labelled.group(1)):
+        return labelled.group(1).strip(), labelled.group(2).strip()
+    return None
+
+
+def _header_speaker(line: str) -> str | None:
+    """The speaker of a `Name  0:07` / `00:00:01 Name` line that stands above its text."""
+    header = _HEADER.match(line)
+    if not header:
+        return None
+    name = (header.group("after") or header.group("before") or "").strip()
+    return name if _looks_like_label(name) and not re.search(r"[:：]", name) else None
+
+
+def _speakers(labelled: list[tuple[str, str]]) -> set[str]:
+    """Which of the (label, text) lines seen name speakers. A role word always does; a name
+    must label at least two lines or ask a question (a panel member who asks once), so that
+    "Например: ..." inside an answer stays text. (If that leaves fewer than two speakers,
+    every label counts: a two-line transcript.)"""
+    counts: dict[str, int] = {}
+    for label, _ in labelled:
+        counts[label] = counts.get(label, 0) + 1
+    asking = {label for label, text in labelled if asks(text)}
+    chosen = {label for label, n in counts.items() if n >= 2 or label in asking or _role_of(label) is not None}
+    return chosen if len(chosen) >= 2 else set(counts)
 
 
 def _turns_from_subtitles(text: str) -> list[Turn]:
+    cues: list[list[str]] = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        timing = next((k for k, line in enumerate(lines) if _TIMESTAMP.match(line)), None)
+        if timing is not None:  # lines before the timing line are the cue's id (SRT number, Teams GUID)
+            cues.append(lines[timing + 1 :])
+    known = _speakers([found for cue in cues for line in cue if (found := _split_label(_TAG.sub("", line)))])
     turns: list[Turn] = []
     speaker = ""
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        lines = [line for line in block.strip().splitlines() if line.strip()]
-        cue = [line for line in lines if not _TIMESTAMP.match(line) and not line.strip().isdigit()
-               and not line.startswith(("WEBVTT", "NOTE", "STYLE", "REGION"))]  # fmt: skip
-        if not any(_TIMESTAMP.match(line) for line in lines):
-            continue
+    for cue in cues:
         for line in cue:
-            voice = _VOICE.match(line.strip())
+            voice = _VOICE.match(line)
             if voice:
                 speaker, content = voice.group(1).strip(), voice.group(2)
             else:
-                labelled = _LABEL.match(_TAG.sub("", line))
-                if labelled and _looks_like_label(labelled.group(1)):
-                    speaker, content = labelled.group(1).strip(), labelled.group(2)
+                found = _split_label(_TAG.sub("", line))
+                if found and found[0] in known:
+                    speaker, content = found
                 else:
                     content = line
             content = _TAG.sub("", content).strip()
-            if not content:
-                continue
-            if turns and turns[-1].speaker == speaker:
-                turns[-1] = Turn(speaker, f"{turns[-1].text} {content}")
-            else:
+            if content:
                 turns.append(Turn(speaker, content))
-    return turns
+    return _merge_consecutive(turns)
 
 
 def _looks_like_label(label: str) -> bool:
     label = label.strip().lower()
     if label in _INTERVIEWER or label in _CANDIDATE:
         return True
-    # Names: at most three words, no sentence punctuation, no digits-only.
-    return 0 < len(label.split()) <= 3 and not re.search(r"[.,;!?。，！？]|https?", label) and not label.isdigit()
+    # Names: at most three words starting with a letter, no sentence punctuation ("2024年5月14日
+    # 下午" is a date, "00" the hour of a clock).
+    return (
+        0 < len(label.split()) <= 3
+        and label[0].isalpha()
+        and not re.search(r"[.,;!?。，！？]|https?", label)
+    )
 
 
 def _turns_from_text(text: str) -> list[Turn]:
-    turns: list[Turn] = []
-    for raw in text.splitlines():
-        line = raw.strip()
+    lines = [raw.strip() for raw in text.splitlines()]
+    parsed: list[tuple[str | None, str, str]] = []  # (speaker label or None, its text, the line)
+    for line in lines:
         if not line:
             continue
-        labelled = _LABEL.match(line)
-        if labelled and _looks_like_label(labelled.group(1)):
-            turns.append(Turn(labelled.group(1).strip(), labelled.group(2).strip()))
+        header = _header_speaker(line)  # before labels: "Sam Patel  0:07" is no "Sam Patel  0:"
+        found = None if header else _split_label(line)
+        parsed.append((found[0], found[1], line) if found else (header, "", line))
+    known = _speakers([(label, content) for label, content, _ in parsed if label is not None])
+    turns: list[Turn] = []
+    for label, content, line in parsed:
+        if label is not None and label in known:
+            turns.append(Turn(label, content))
         elif turns:
             turns[-1] = Turn(turns[-1].speaker, f"{turns[-1].text}\n{line}".strip())
     return [t for t in turns if t.text]
 
 
 def parse_turns(text: str, fmt: Format | None = None, filename: str = "") -> list[Turn]:
-    fmt = fmt or detect_format(text, filename)
-    parser = {"json": _turns_from_json, "vtt": _turns_from_subtitles, "srt": _turns_from_subtitles}.get(fmt, _turns_from_text)
-    turns = parser(text)
+    detected = fmt or detect_format(text, filename)
+    parser = {"json": _turns_from_json, "vtt": _turns_from_subtitles, "srt": _turns_from_subtitles}.get(detected, _turns_from_text)
+    try:
+        turns = parser(text)
+    except InputError:
+        # Only the first character made it look like JSON ("[00:00:02] Jane: ...",
+        # "[Recording started]"): read it as text.
+        if fmt or filename.lower().endswith((".json", ".jsonl")):
+            raise
+        detected, turns = "text", _turns_from_text(text)
     if not turns:
-        raise InputError(f"no speaker turns found (format {fmt}); expected lines like 'Interviewer: ...'")
+        raise InputError(f"no speaker turns found (format {detected}); expected lines like 'Interviewer: ...'")
     return turns
 
 
+_PAIRED_LETTERS = ({"q", "a"}, {"в", "о"})
+"""Single-letter labels are roles only in pairs: "Q:"/"A:" is an interview, while diarisation
+names speakers "A" and "B"."""
+
+
+def _role_of(speaker: str, letters: set[str] | None = None) -> Role | None:
+    """The role a label names: "Interviewer 2", "面试官A", "Q1" and "Interviewer (Priya)" are
+    interviewers; "A1" and "Candidate" candidates. None for a name."""
+    key = speaker.strip().lower()
+    base = re.sub(r"(?:[\s_#-]*\d+|\s*[(（][^)）]*[)）]|[\s_#-]+[a-z]|(?<=[^a-zа-я\s])[a-z])$", "", key) or key
+    for label in (key, base):
+        if len(label) == 1 and label.isalpha() and letters is not None and not any(label in pair and pair <= letters for pair in _PAIRED_LETTERS):
+            continue
+        if label in _INTERVIEWER or label in ("assistant", "system", "bot"):
+            return "interviewer"
+        if label in _CANDIDATE or label == "user":
+            return "candidate"
+    return None
+
+
+def asks(text: str) -> bool:
+    """Ends like a question: "?", "？", or ja/zh question particles ("…ですか。", "…吗")."""
+    return bool(_QUESTION_END.search(text))
+
+
 def assign_roles(turns: list[Turn]) -> dict[str, Role]:
-    """Known labels decide; otherwise the speaker who asks more questions is the interviewer."""
+    """Known labels decide. Among the rest, an interview has one candidate and perhaps a panel:
+    the candidate is the speaker who asks least (then: who says most); everyone else asks."""
     speakers = list(dict.fromkeys(t.speaker for t in turns))
+    letters = {re.sub(r"\d+$", "", s.strip().lower()) for s in speakers}
     roles: dict[str, Role] = {}
     for speaker in speakers:
-        key = speaker.lower()
-        if key in _INTERVIEWER or key in ("assistant", "system", "bot"):
-            roles[speaker] = "interviewer"
-        elif key in _CANDIDATE or key == "user":
-            roles[speaker] = "candidate"
+        role = _role_of(speaker, letters)
+        if role is not None:
+            roles[speaker] = role
     unknown = [s for s in speakers if s not in roles]
-    if unknown:
-        def question_share(speaker: str) -> float:
-            said = [t.text for t in turns if t.speaker == speaker]
-            return sum(("?" in t or "？" in t) for t in said) / len(said)
+    if not unknown:
+        return roles
 
-        if "interviewer" not in roles.values():
-            asker = max(unknown, key=lambda s: (question_share(s), -speakers.index(s)))
-            roles[asker] = "interviewer"
-        for speaker in unknown:
-            roles.setdefault(speaker, "candidate")
+    def question_share(speaker: str) -> float:
+        said = [t.text for t in turns if t.speaker == speaker]
+        return sum(asks(t) for t in said) / len(said)
+
+    def words(speaker: str) -> int:
+        return sum(len(t.text.split()) + len(t.text) // 4 for t in turns if t.speaker == speaker)
+
+    if "candidate" in roles.values():
+        roles.update({s: "interviewer" for s in unknown})
+    elif "interviewer" in roles.values():
+        roles.update({s: "candidate" for s in unknown})
+    else:
+        candidate = min(unknown, key=lambda s: (question_share(s), -words(s)))
+        roles.update({s: "candidate" if s == candidate else "interviewer" for s in unknown})
     return roles
 
 
 def is_small_talk(text: str) -> bool:
     """Greetings, audio checks, thanks: short and matching a small-talk pattern."""
     return len(text) < 90 and bool(_SMALL_TALK.search(text))
+
+
+def is_new_question(text: str) -> bool:
+    """An interviewer turn that asks something ("...?", "Tell me about...") rather than comments
+    ("So basically the flat tails.") or asks to repeat: only those open a new exchange."""
+    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text)
+
+
+_REQUEST = re.compile(
+    r"^(tell me|describe|explain|walk me|talk (me )?(about|through)|give me|let'?s talk|"
+    r"请|说说|讲讲|介绍|谈谈|解释|説明して|教えて|話して|расскажите|объясните|опишите|поясните)",
+    re.IGNORECASE,
+)
 
 
 def is_follow_up(text: str) -> bool:

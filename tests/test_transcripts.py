@@ -13,7 +13,7 @@ from grader import Grader
 from grader.errors import InputError
 from grader.report_html import render_candidate
 from grader.transcript_grading import grade_transcript, split_exchanges
-from grader.transcripts import assign_roles, detect_format, parse_turns
+from grader.transcripts import assign_roles, detect_format, is_new_question, is_small_talk, parse_turns
 
 from conftest import ROOT
 
@@ -56,6 +56,76 @@ def test_json_jsonl_vtt_srt() -> None:
 def test_no_turns_is_a_clear_error() -> None:
     with pytest.raises(InputError, match="no speaker turns"):
         parse_turns("just some prose without any labels")
+
+
+def test_meeting_exports_with_timestamps() -> None:
+    zoom = "[00:00:02] Jane Doe: Can you hear me?\n[00:00:05] Alex Chen: Yes.\n[00:01:10] Jane Doe: Why does batch norm help?\n"
+    assert detect_format(zoom) == "json"  # sniffed from the "[": parsing falls back to text
+    assert [(t.speaker, t.text) for t in parse_turns(zoom)][2] == ("Jane Doe", "Why does batch norm help?")
+    otter = "Sam Patel  0:58\nWhat does momentum do?\n\nMaria Lopez  1:02\nIt averages past\ngradients.\n"
+    assert [(t.speaker, t.text) for t in parse_turns(otter)] == [
+        ("Sam Patel", "What does momentum do?"), ("Maria Lopez", "It averages past\ngradients.")]  # fmt: skip
+    teams = "00:00:01 Speaker 1\nWhat is SGD?\n00:00:04 Speaker 2\nOne example per step.\n"
+    assert [t.speaker for t in parse_turns(teams)] == ["Speaker 1", "Speaker 2"]
+    tencent = "腾讯会议 转写记录\n面试官A(00:00:03)：什么是过拟合？\n候选人(00:00:05)：训练集好，测试集差。\n"
+    assert [(t.speaker, t.text) for t in parse_turns(tencent)] == [("面试官A", "什么是过拟合？"), ("候选人", "训练集好，测试集差。")]
+    vtt = "WEBVTT\n\n3f2a-11/14-0\n00:00:01.000 --> 00:00:02.000\n<v Anna>Что такое SGD?</v>\n\n3f2a-11/15-0\n00:00:02.500 --> 00:00:04.000\n<v Ivan>Шаг по одному примеру.</v>\n"
+    assert [t.text for t in parse_turns(vtt)] == ["Что такое SGD?", "Шаг по одному примеру."]  # cue ids dropped
+
+
+def test_speaker_labels_roles_and_panels() -> None:
+    panel = parse_turns("Interviewer 1: What is SGD?\nCandidate: One example per step.\nInterviewer 2: And momentum?\nCandidate: It averages gradients.")
+    assert set(assign_roles(panel).items()) == {("Interviewer 1", "interviewer"), ("Interviewer 2", "interviewer"), ("Candidate", "candidate")}
+    numbered = parse_turns("Q1: What is SGD?\nA1: One example per step.\nQ2: And momentum?\nA2: Averaged gradients.")
+    assert assign_roles(numbered) == {"Q1": "interviewer", "A1": "candidate", "Q2": "interviewer", "A2": "candidate"}
+    # Diarisation letters are names, not Q/A: the speaker who asks is the interviewer.
+    diarised = json.dumps({"utterances": [{"speaker": "A", "text": "What is SGD?"}, {"speaker": "B", "text": "One example per step."},
+                                          {"speaker": "A", "text": "Why is it noisy?"}, {"speaker": "B", "text": "Small samples."}]})  # fmt: skip
+    assert assign_roles(parse_turns(diarised)) == {"A": "interviewer", "B": "candidate"}
+    chat = '{"sender": "Rachel", "message": "What is SGD?"}\n{"sender": "Dan", "message": "One example per step."}\n'
+    assert [t.speaker for t in parse_turns(chat)] == ["Rachel", "Dan"]
+    # A panel of unnamed speakers: one candidate (asks least), everyone else interviews.
+    three = parse_turns("S1: What is SGD?\nS3: One example per step.\nS2: Why is it noisy?\nS3: Small samples, so the gradient varies.\nS1: And momentum?\nS3: It averages.")
+    assert assign_roles(three) == {"S1": "interviewer", "S2": "interviewer", "S3": "candidate"}
+    # Japanese questions end in か。 rather than ？; the candidate's one ？ is a clarification.
+    ja = parse_turns("佐藤: 過学習とは何ですか。\n鈴木: 隠れ層の話ですか？\n佐藤: 一般的にです。どう防ぎますか。\n鈴木: 正則化やドロップアウトを使います。")
+    assert assign_roles(ja) == {"佐藤": "interviewer", "鈴木": "candidate"}
+
+
+def test_colon_phrases_and_bullets_inside_answers() -> None:
+    text = (
+        "- **Interviewer:** What does ReLU fix?\n"
+        "- **Candidate:** Vanishing gradients.\nIn particular: its slope is 1 for positive inputs.\n"
+        "- **Interviewer:** And leaky ReLU?\n- **Candidate:** A small negative slope.\n"
+    )
+    turns = parse_turns(text)
+    assert [t.speaker for t in turns] == ["Interviewer", "Candidate", "Interviewer", "Candidate"]
+    assert "In particular: its slope" in turns[1].text
+
+
+def test_which_interviewer_turns_open_an_exchange() -> None:
+    assert not is_small_talk("Thanks to the non-linearity, stacked layers can model curves.")
+    assert is_small_talk("Thanks, that's all from me.")
+    assert is_new_question("Tell me about the last project you shipped.")
+    assert is_new_question("What was the hardest bug in your last project, and how did you find it?")
+    assert not is_new_question("So basically the tails of the curve, where it's flat.")
+    assert not is_new_question("Sorry, you cut out for a second there, could you repeat the last part?")
+
+
+def test_feedback_before_a_question_and_questions_split_over_turns(grader: Grader) -> None:
+    text = (
+        "Interviewer: Why does batch norm help training?\n"
+        "Candidate: It normalizes each layer's inputs over the mini-batch, which stabilizes and speeds up training.\n"
+        "Interviewer: Right, and at inference you'd use the running statistics, good. Moving on: how does momentum help an optimizer?\n"
+        "Candidate: It keeps a decaying average of past gradients and steps along it, damping oscillations.\n"
+        "Interviewer: Next topic: step sizes.\n"
+        "Interviewer: What goes wrong with a learning rate at either extreme?\n"
+        "Candidate: The loss will oscillate or diverge, because each step overshoots the minimum.\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == ["batchnorm", "momentum", "learning-rate"]
+    assert "overshoots" in exchanges[2].exchange.answer
+    assert exchanges[2].exchange.question_text == "Next topic: step sizes.\nWhat goes wrong with a learning rate at either extreme?"
 
 
 def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
