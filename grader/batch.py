@@ -58,24 +58,35 @@ def _parse_line(number: int, raw: str) -> _Line:
 
 
 def done_ids(out_path: Path) -> set[str]:
-    """Ids already in the output; a torn last line from an interrupt is cut off first."""
+    """Ids already graded in the output, which is tidied first: a torn last line (an interrupt)
+    and error records (retried by this run) are removed. A file that is not `grade batch`
+    output is refused, not overwritten."""
     if not out_path.exists():
         return set()
+    if not out_path.is_file():
+        raise InputError(f"{out_path}: not a file; choose another --out")
+    lines = out_path.read_bytes().split(b"\n")
+    kept: list[bytes] = []
     ids: set[str] = set()
-    good_bytes = 0
-    with out_path.open("rb") as handle:
-        for raw in handle:
-            try:
-                obj = json.loads(raw)
-            except ValueError:
-                break
-            if not raw.endswith(b"\n"):
-                break
-            ids.add(str(obj.get("id")))
-            good_bytes += len(raw)
-    if good_bytes != out_path.stat().st_size:
-        with out_path.open("r+b") as handle:
-            handle.truncate(good_bytes)
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            if number == len(lines):  # no newline after it: cut off mid-write
+                continue
+            record = None
+        if not isinstance(record, dict) or "id" not in record:
+            raise InputError(f"{out_path}: line {number} is not a grade record, so this is not `grade batch` output; choose another --out")
+        if record.get("error") is None:
+            ids.add(str(record["id"]))
+            kept.append(raw)
+    tidy = b"".join(raw + b"\n" for raw in kept)
+    if tidy != out_path.read_bytes():
+        tmp = out_path.with_name(out_path.name + ".tmp")
+        tmp.write_bytes(tidy)
+        os.replace(tmp, out_path)
     return ids
 
 

@@ -16,7 +16,10 @@ _PATTERNS = [
     # English
     r"ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|rules|prompts?)",
     r"disregard (the )?(rubric|instructions|previous)",
-    r"\b(give|grade|score|rate|mark|award)\s+(this|my|the|me|it)\b[^.]{0,40}\b(10|ten|full|maximum|max|perfect|100)\b",
+    # "give this answer 10", "rate me full marks"; not "give the gradient a maximum norm" or
+    # "a small learning rate: the loss needs 100 epochs".
+    r"\b(give|grade|score|rate|mark|award)\s+(this|me|it|(the|my|this) (answer|response|reply|solution))\b[^.]{0,40}"
+    r"\b(10|ten|100|(full|top|perfect|max|maximum|highest) (marks?|score|points?|grade|credit))\b",
     r"\b(10|ten)\s*/\s*10\b|\b100\s*/\s*100\b|full marks",
     r"\b(as|you are) (an? )?(the )?(grader|evaluator|examiner|judge|assistant|ai|language model)\b",
     r"\b(note|message|instruction)s? (to|for) (the )?(grader|evaluator|examiner|ai|model|reviewer)\b",
@@ -30,12 +33,12 @@ _PATTERNS = [
     # Chinese
     r"忽略(之前|以上|前面|上述)?的?(所有)?(指令|指示|说明|规则|要求)",
     r"(给|打|评)(这个|此|本)?(回答|答案)?\s*(满分|10\s*分|十分|最高分)",
-    r"(满分|最高分|10\s*分(?!钟|之)|10/10)",
+    r"(满分|最高分|10\s*分(?!钟|之|类|布|组|割|支|段|位|析|开|别|成|解|批|块|量)|10/10)",  # 10分类: 10-class
     r"(评分|阅卷|打分)(系统|者|人|员|模型)",
     r"(此|这个|本)(回答|答案)(应|应该|必须)?(得|获得|给)",
     # Japanese
     r"(以前|前|上記|これまで)の(指示|命令|指令|ルール)を?(無視|忘れ)",
-    r"(満点|10\s*点|１０点|最高点|10/10)",
+    r"(満点|(10|１０)\s*点\s*(を|で|に|満点|ください)|最高点|10/10)",  # not "正例が10点しかない" (10 samples)
     r"採点(者|システム|担当|AI|モデル)",
     r"この回答(は|に)[^。]{0,20}(満点|正解|与え)",
     # Russian

@@ -294,8 +294,12 @@ def assign_roles(turns: list[Turn]) -> dict[str, Role]:
 
 
 def is_small_talk(text: str) -> bool:
-    """Greetings, audio checks, thanks: short and matching a small-talk pattern."""
-    return len(text) < 90 and bool(_SMALL_TALK.search(text))
+    """Greetings, audio checks, thanks: short, matching a small-talk pattern, and with little
+    left besides ("Thanks. BN normalizes activations per mini-batch." is an answer)."""
+    if len(text) >= 90 or not _SMALL_TALK.search(text):
+        return False
+    rest = _SMALL_TALK.sub("", text)
+    return len(re.findall(r"[A-Za-zА-Яа-яЁё]+", rest)) + len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff]", rest)) // 3 <= 5
 
 
 def is_new_question(text: str) -> bool:

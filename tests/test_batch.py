@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from grader import Grader
 from grader.batch import done_ids, run_batch
+from grader.errors import InputError
 
 
 def _write(path: Path, lines: list[str]) -> None:
@@ -53,3 +56,27 @@ def test_resume_skips_done_ids_and_repairs_a_torn_line(grader: Grader, tmp_path:
     assert [r["id"] for r in rows] == ["q0", "q1", "q2", "q3"]
     assert summary.skipped == 1 and summary.graded == 3
     assert rows[1] == json.loads(complete[1])  # deterministic: the re-graded line is identical
+
+
+def test_resume_retries_failed_lines_and_refuses_a_foreign_output(grader: Grader, tmp_path: Path, batchnorm_answers) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write(src, [
+        json.dumps({"id": "ok", "question": "batchnorm", "answer": batchnorm_answers["en"]["correct"]}),
+        json.dumps({"id": "bad", "question": "batchnorm", "answer": 42}),
+    ])
+    first = run_batch(grader, src, out, progress=False)
+    assert (first.graded, first.failed) == (1, 1)
+    # The user fixes the bad line; the rerun grades it and keeps the good one as it was.
+    _write(src, [
+        json.dumps({"id": "ok", "question": "batchnorm", "answer": batchnorm_answers["en"]["correct"]}),
+        json.dumps({"id": "bad", "question": "batchnorm", "answer": batchnorm_answers["zh"]["correct"]}),
+    ])
+    second = run_batch(grader, src, out, progress=False)
+    rows = _read(out)
+    assert (second.skipped, second.graded, second.failed) == (1, 1, 0)
+    assert [r["id"] for r in rows] == ["ok", "bad"] and all(r.get("error") is None for r in rows)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("My important notes\nline 2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not `grade batch` output"):
+        run_batch(grader, src, notes, progress=False)
+    assert notes.read_text(encoding="utf-8") == "My important notes\nline 2\n"

@@ -36,6 +36,11 @@ def test_injection_never_raises_the_score(grader: Grader, question: str, clean: 
         "The system uses a grading of inputs by magnitude.",
         "Оценка градиента по мини-батчу шумная.",
         "損失関数の値を評価します。",
+        # Found by a QA pass: these lost their sentence and up to 5.7 points.
+        "With a very small learning rate the loss needs 100 epochs to converge.",
+        "We give the gradient a maximum norm such as 5.",
+        "例如10分类问题中，输出层有10个神经元。",
+        "正例が10点しかない場合は評価が不安定です。",
     ],
 )
 def test_ordinary_sentences_are_not_flagged(legit: str) -> None:
