@@ -65,7 +65,8 @@ def done_ids(out_path: Path) -> set[str]:
         return set()
     if not out_path.is_file():
         raise InputError(f"{out_path}: not a file; choose another --out")
-    lines = out_path.read_bytes().split(b"\n")
+    original = out_path.read_bytes()
+    lines = original.split(b"\n")
     kept: list[bytes] = []
     ids: set[str] = set()
     for number, raw in enumerate(lines, start=1):
@@ -83,7 +84,7 @@ def done_ids(out_path: Path) -> set[str]:
             ids.add(str(record["id"]))
             kept.append(raw)
     tidy = b"".join(raw + b"\n" for raw in kept)
-    if tidy != out_path.read_bytes():
+    if tidy != original:
         tmp = out_path.with_name(out_path.name + ".tmp")
         tmp.write_bytes(tidy)
         os.replace(tmp, out_path)

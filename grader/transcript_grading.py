@@ -20,6 +20,7 @@ from grader.transcripts import (
     is_clarifying_question,
     is_new_question,
     is_small_talk,
+    merge_runs,
     parse_turns,
 )
 
@@ -99,13 +100,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
 def _join_interviewer_runs(turns: list[Turn], roles: dict[str, Role]) -> list[Turn]:
     """Interviewer turns with no answer between them are one question: a panel member adding
     to it, or one question split over two lines or subtitle cues."""
-    joined: list[Turn] = []
-    for turn in turns:
-        if joined and roles[turn.speaker] == "interviewer" and roles[joined[-1].speaker] == "interviewer":
-            joined[-1] = Turn(joined[-1].speaker, f"{joined[-1].text}\n{turn.text}")
-        else:
-            joined.append(turn)
-    return joined
+    return merge_runs(turns, lambda a, b: roles[a.speaker] == roles[b.speaker] == "interviewer", "\n")
 
 
 def _question_variants(text: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -119,15 +120,20 @@ def _turns_from_json(text: str) -> list[Turn]:
     return _merge_consecutive(turns)
 
 
-def _merge_consecutive(turns: list[Turn], joiner: str = " ") -> list[Turn]:
-    """One turn per run of a speaker's lines (subtitle cues, diarised segments)."""
+def merge_runs(turns: list[Turn], same: Callable[[Turn, Turn], bool], joiner: str) -> list[Turn]:
+    """One turn per run of turns that `same` joins, under the run's first speaker."""
     merged: list[Turn] = []
     for turn in turns:
-        if merged and merged[-1].speaker == turn.speaker:
-            merged[-1] = Turn(turn.speaker, f"{merged[-1].text}{joiner}{turn.text}")
+        if merged and same(merged[-1], turn):
+            merged[-1] = Turn(merged[-1].speaker, f"{merged[-1].text}{joiner}{turn.text}")
         else:
             merged.append(turn)
     return merged
+
+
+def _merge_consecutive(turns: list[Turn]) -> list[Turn]:
+    """One turn per run of a speaker's lines (subtitle cues, diarised segments)."""
+    return merge_runs(turns, lambda a, b: a.speaker == b.speaker, " ")
 
 
 def _split_label(line: str) -> tuple[str, str] | None:
