@@ -15,7 +15,7 @@ import numpy as np
 from grader.answer_input import prepare_answer
 from grader.calibration import Calibration, load_calibration
 from grader.embedders import Embedder, load_embedder, resolve_embedder_spec
-from grader.errors import GraderError, JudgeError, UnknownQuestion
+from grader.errors import GraderError, InputError, JudgeError, UnknownQuestion
 from grader.matching import Match, match_questions
 from grader.results import Grade
 from grader.rubric import QuestionText, Rubric, RubricPoint, RubricSet
@@ -27,7 +27,7 @@ from grader.checks import check_points
 from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points, signals
 from grader.verdicts import JudgeVerdicts, parse_verdicts
 from grader.injection import strip_injections
-from grader.segment import Segment, detect_language, segments, sentences
+from grader.segment import Segment, detect_language, in_supported_script, segments, sentences
 
 PACKAGE_DIR = Path(__file__).parent
 _ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -141,11 +141,14 @@ class Grader:
         if not self.rubrics_dir.is_dir():
             raise GraderError(f"rubric directory not found: {self.rubrics_dir}")
         try:
-            return RubricSet.from_directory(self.rubrics_dir)
+            rubrics = RubricSet.from_directory(self.rubrics_dir)
         except Exception as exc:  # invalid YAML or schema: point at the checker
             raise GraderError(
                 f"cannot load rubrics from {self.rubrics_dir}: run `grade rubrics check` ({exc.__class__.__name__})"
             ) from exc
+        if not len(rubrics):
+            raise GraderError(f"no rubrics (*.yaml) in {self.rubrics_dir}")
+        return rubrics
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -246,11 +249,20 @@ class Grader:
 
     def _prepare(self, request: GradeRequest) -> tuple[Rubric, str, list[str], bool, list[str]]:
         """(rubric, answer text, warnings, whether the rubric is in the catalogue, flags)."""
+        for name in ("answer", "question", "question_text", "reference"):
+            value = getattr(request, name)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"{name} must be a string, not {type(value).__name__}")
+        if request.answer is None:
+            raise InputError("no answer given")
         text, warnings = prepare_answer(request.answer)
         flags = ["truncated"] if warnings else []
         text, injected = strip_injections(text)
         if injected:
             flags.append("instruction-in-answer")
+        if not in_supported_script(text):
+            flags.append("unsupported-language")
+            warnings = [*warnings, "the answer is not in English, Chinese, Japanese or Russian; its score is not calibrated"]
         if request.reference is not None:
             rubric = reference_rubric(request.question_text or "", request.reference)
             return rubric, text, warnings, False, flags

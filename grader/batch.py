@@ -6,6 +6,7 @@ most the chunk in flight; re-running with the same output skips ids already writ
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections.abc import Iterator
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.answer_input import decode_bytes
 from grader.api import Grader, GradeRequest
 from grader.errors import GraderError, InputError
+from grader.output_files import write_atomically
 
 
 @dataclass
@@ -40,7 +43,8 @@ def _parse_line(number: int, raw: str) -> _Line:
         return _Line(number, f"line-{number}", None, f"invalid JSON: {exc.msg}")
     if not isinstance(obj, dict):
         return _Line(number, f"line-{number}", None, "a line must be a JSON object")
-    line_id = str(obj.get("id", f"line-{number}"))
+    raw_id = obj.get("id")
+    line_id = f"line-{number}" if raw_id is None or raw_id == "" else str(raw_id)
     answer = obj.get("answer")
     if not isinstance(answer, str):
         return _Line(number, line_id, None, "missing or non-string 'answer'")
@@ -85,21 +89,46 @@ def done_ids(out_path: Path) -> set[str]:
             kept.append(raw)
     tidy = b"".join(raw + b"\n" for raw in kept)
     if tidy != original:
-        tmp = out_path.with_name(out_path.name + ".tmp")
-        tmp.write_bytes(tidy)
-        os.replace(tmp, out_path)
+        write_atomically(out_path, tidy)
     return ids
+
+
+def _decode_input(data: bytes, name: str) -> str:
+    """UTF-8, or a BOM-marked or legacy encoding (cp1251, GBK, UTF-16...) as for single answers.
+    A UTF-8 file with a few corrupt lines stays UTF-8: those lines get replacement characters
+    (and likely fail as invalid JSON) instead of the whole file being re-guessed."""
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        lines = [line for line in data.split(b"\n") if line.strip()]
+        bad = sum(1 for line in lines if not _is_utf8(line))
+        if bad <= max(1, len(lines) // 10) and len(lines) > bad:
+            return data.decode("utf-8", errors="replace")
+    return decode_bytes(data, name)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_lines(in_path: Path) -> Iterator[_Line]:
     try:
-        handle = in_path.open(encoding="utf-8", errors="replace")
+        data = in_path.read_bytes()
     except OSError as exc:
         raise InputError(f"{in_path}: cannot read ({exc.strerror})") from exc
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.strip():
-                yield _parse_line(number, raw)
+    first_line: dict[str, int] = {}
+    for number, raw in enumerate(_decode_input(data, str(in_path)).split("\n"), start=1):
+        if not raw.strip():
+            continue
+        line = _parse_line(number, raw)
+        if line.id in first_line:
+            # Ids are how a pipeline joins scores back and how a re-run knows what is done.
+            line = _Line(number, line.id, None, f"duplicate id {line.id!r} (first on line {first_line[line.id]})")
+        else:
+            first_line[line.id] = number
+        yield line
 
 
 def _record(line: _Line, result: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import click
 
 from grader import __version__
 from grader.errors import GraderError
+from grader.output_files import check_writable
 
 JUDGE_CHOICES = click.Choice(["none", "local", "openai", "auto"])
 
@@ -68,20 +69,24 @@ def main() -> None:
     """Grade free-text answers to deep-learning interview questions, offline.
 
     \b
-    grade ANSWER.txt --q batchnorm        grade one answer (FILE `-` reads stdin)
+    grade ANSWER.txt --q batchnorm        grade one answer (FILE `-` reads stdin;
+                                          options: grade answer --help)
     grade batch IN.jsonl --out OUT.jsonl  grade many, resumable
+    grade transcript FILE...              grade the answers in interview transcripts
+    grade match "question text"           which rubric a question is
     grade rubrics list|show|check         the shipped rubrics
+    grade eval / grade calibrate          agreement with hand-graded samples / refit
     grade models fetch                    download the default models
     """
 
 
-@main.command("answer", hidden=True)
+@main.command("answer")
 @click.argument("file")
 @click.option("--q", "question", required=True, help="Rubric id, alias, or the question in any language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the grade as one JSON object.")
 @_common_grader_options
 def answer_command(file: str, question: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
-    """Grade one answer FILE against the rubric of question --q."""
+    """Grade one answer FILE against question --q (`grade FILE --q ID` for short)."""
     from grader.answer_input import prepare_answer, read_answer
     from grader.report import render_grade
 
@@ -108,6 +113,7 @@ def batch_command(in_path: Path, out_path: Path, judge: str, rubrics_dir: Path |
     """Grade every line of IN.jsonl ({"id","question","answer"} or {"id","question_text","reference","answer"})."""
     from grader.batch import run_batch
 
+    check_writable(out_path, "--out")
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
     summary = run_batch(grader, in_path, out_path, progress=True)
     click.echo(
@@ -229,10 +235,14 @@ def models_list() -> None:
 @_common_grader_options
 def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Match a question (any language) to a rubric; TEXT `-` reads one question per stdin line."""
-    questions = [line.strip() for line in sys.stdin] if text == "-" else [text]
-    questions = [q for q in questions if q]
+    from grader.matching import Match
+
+    questions = [line.strip() for line in sys.stdin] if text == "-" else [text.strip()]
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
-    for matched in grader.match(questions):
+    asked = [q for q in questions if q]
+    found = iter(grader.match(asked) if asked else [])
+    # A blank line gets a null match, so output line N still answers input line N.
+    for matched in (next(found) if q else Match(None, 0.0, []) for q in questions):
         record = {
             "question": matched.question,
             "similarity": matched.similarity,
@@ -257,6 +267,9 @@ def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path
     """Find the questions in interview transcripts, grade the answers, report."""
     from grader.transcript_runs import run_transcripts
 
+    for path, option in ((out_path, "--out"), (html_path, "--html"), (csv_path, "--csv")):
+        if path is not None:
+            check_writable(path, option)
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
     summary = run_transcripts(grader, list(files), out_path, html_path, csv_path, fmt)  # type: ignore[arg-type]
     for line in summary.lines:
@@ -272,10 +285,11 @@ def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path
 @_common_grader_options
 def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Agreement with hand-graded samples: QWK, Spearman, Pearson, MAE, per language and kind."""
-    from grader.evaluation import DEFAULT_SAMPLES, build_report, format_report, load_samples, plot
+    from grader.evaluation import DEFAULT_SAMPLES, build_report, format_report, json_safe, load_samples, plot
     from grader.fitting import prepare_all
 
     samples = load_samples(samples_path or DEFAULT_SAMPLES)
+    check_writable(plot_path, "--plot")
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
     prepared = prepare_all(grader, samples)  # embedded once, scored with and without the judge
     predicted = [None if isinstance(r, GraderError) else r.score for r in map(grader.grade_evidence, prepared)]
@@ -296,7 +310,7 @@ def eval_command(samples_path: Path | None, as_json: bool, plot_path: Path, judg
         report["held_out_without_judge"] = plain.held_out
     report["plot"] = str(plot(samples, predicted, plot_path))
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(json_safe(report), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         click.echo(f"{len(samples)} samples; embedder {report['embedder']}, judge {report['judge']}, calibration {report['calibration']}")
         click.echo(format_report(report))
@@ -321,6 +335,8 @@ def calibrate_command(samples_path: Path | None, out_path: Path | None, judge: s
     from grader.fitting import fit, write_calibration
 
     samples = load_samples(samples_path or DEFAULT_SAMPLES)
+    if out_path is not None:
+        check_writable(out_path, "--out")
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
     result = fit(grader, samples)
     path = write_calibration(result, grader.embedder.name, grader.judge_name, len(samples), out_path)
@@ -384,6 +400,12 @@ def run() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a disk full or a file that vanished mid-run: the user can act on it
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: still one line, with a way to see more
         if os.environ.get("GRADER_DEBUG"):
             raise

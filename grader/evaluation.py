@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,9 +95,23 @@ def load_samples(path: Path) -> list[Sample]:
                 samples.append(_sample_from(json.loads(line), f"{file.stem}{number}"))
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(f"{file}:{number}: not a valid sample ({exc})") from exc
+    if not samples:
+        raise InputError(f"{path}: no samples in it")
     if second:
         samples = [dataclasses.replace(s, second_grade=second.get(s.id, s.second_grade)) for s in samples]
     return samples
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with NaN/inf (a metric undefined for one group, e.g. QWK of a single grade)
+    as None: JSON has no NaN, and strict parsers reject the `NaN` Python would write."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
 
 
 def agreement(human: Sequence[float], predicted: Sequence[float]) -> dict[str, float]:

@@ -22,7 +22,7 @@ import numpy as np
 
 from grader.api import Grader, GradeRequest, Prepared
 from grader.calibration import DEFAULT_CALIBRATION_FILE, DEFAULT_OFF_TOPIC_CAP, combination_key
-from grader.errors import GraderError
+from grader.errors import GraderError, InputError
 from grader.evaluation import Sample, agreement, qwk_interval
 from grader.scoring import (
     ScoringParams,
@@ -195,9 +195,16 @@ def _held_out_agreement(predictions: np.ndarray, grades: np.ndarray) -> dict[str
     return agreement(grades[mask], predictions[mask])
 
 
+MIN_QUESTIONS = 3
+
+
 def fit(grader: Grader, samples: Sequence[Sample], grid: dict[str, tuple[float, ...]] | None = None) -> FitResult:
     """Choose the knob setting with the best held-out QWK, then fit the map on all samples."""
     grid = grid or GRID
+    questions = {s.question_key for s in samples}
+    if len(questions) < MIN_QUESTIONS:
+        # Whole questions are held out in turn: with fewer, each fold fits on almost nothing.
+        raise InputError(f"calibration needs graded answers to at least {MIN_QUESTIONS} questions; the samples cover {len(questions)}")
     prepared = prepare_all(grader, samples)
     cache = [None if isinstance(p, GraderError) else precompute(grader, p) for p in prepared]
     grades = np.array([s.grade for s in samples])

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from grader.models import grader_home
+from grader.output_files import write_atomically
 
 
 def cache_key(judge_name: str, prompt_version: str, rubric_digest: str, answer: str) -> str:
@@ -31,7 +30,4 @@ def load(key: str) -> str | None:
 def store(key: str, raw: str) -> None:
     path = _path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"raw": raw}, handle, ensure_ascii=False)
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps({"raw": raw}, ensure_ascii=False).encode("utf-8"))

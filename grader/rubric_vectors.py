@@ -7,17 +7,17 @@ most of the grading time; the digest in the file name makes a stale cache imposs
 from __future__ import annotations
 
 import functools
-import os
+import io
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from grader.embedders import Embedder
 from grader.models import grader_home
+from grader.output_files import write_atomically
 from grader.rubric import Rubric
 from grader.segment import sentences
 
@@ -95,7 +95,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
         arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
     path = SHIPPED_DIR / f"{_safe_name(embedder)}.npz"
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **_as_keywords(arrays))
+    np.savez_compressed(path, **cast(dict[str, Any], arrays))
     _load_shipped.cache_clear()
     return path
 
@@ -105,22 +105,11 @@ def _split_points(rubric: Rubric, flat: np.ndarray) -> list[np.ndarray]:
     return list(np.split(flat, np.cumsum(counts)[:-1]))
 
 
-def _as_keywords(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    """numpy's stubs type `savez`'s keywords like its `allow_pickle: bool`; our keys are
-    array names ("<rubric>-<digest>:points"), never that."""
-    return arrays
-
-
 def _save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **_as_keywords(arrays))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buffer = io.BytesIO()
+    np.savez(buffer, **cast(dict[str, Any], arrays))  # cast: numpy types savez's keywords like allow_pickle
+    write_atomically(path, buffer.getvalue())
 
 
 def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = True) -> dict[str, RubricVectors]:

@@ -141,6 +141,16 @@ def segments(text: str, window: int = 2, context: str | None = None) -> list[Seg
     return out
 
 
+def in_supported_script(text: str) -> bool:
+    """False when most letters are in a script none of en/zh/ja/ru uses (Hangul, Arabic,
+    Greek...): such answers are graded, but nothing calibrated them. Accented Latin counts as
+    supported: it cannot be told from English by script, and technical terms are mostly Latin."""
+    letters = [ch for ch in text if ch.isalpha()]
+    known = sum(1 for ch in letters if ch < "\u0250" or "\u3400" <= ch <= "\u4dbf" or "\uff00" <= ch <= "\uffef"
+                or any(p.match(ch) for p in _SCRIPT_PATTERNS.values()))  # fmt: skip
+    return known * 2 >= len(letters)
+
+
 def detect_language(text: str) -> str:
     """The dominant script's language: kana means ja, Han without kana zh, Cyrillic ru."""
     counts = {lang: len(p.findall(text)) for lang, p in _SCRIPT_PATTERNS.items()}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.answer_input import read_answer
 from grader.api import Grader
@@ -24,20 +26,42 @@ class TranscriptSummary:
     lines: list[str] = field(default_factory=list)
 
 
-def _done_files(out_path: Path | None) -> set[str]:
+def _done_files(out_path: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """Exchange records already in `--out`, by file: those files are skipped on a re-run, and
+    their records still go into the CSV summary."""
     if out_path is None or not out_path.exists():
-        return set()
-    done = set()
+        return {}
+    done: dict[str, list[dict[str, Any]]] = {}
     for line in out_path.read_text(encoding="utf-8").splitlines():
         try:
-            done.add(json.loads(line)["file"])
+            record = json.loads(line)
+            done.setdefault(str(record["file"]), []).append(record)
         except (ValueError, KeyError, TypeError):
             continue
     return done
 
 
-def _html_target(html_path: Path, source: Path, many: bool) -> Path:
-    return html_path if not many else html_path.with_name(f"{html_path.stem}-{source.stem}{html_path.suffix or '.html'}")
+def _html_targets(html_path: Path, files: list[Path]) -> dict[Path, Path]:
+    """One report per file: `--html` itself for one file, else `<stem>-<file stem>.html`, with
+    the folder name added where two files share a name (a/t.txt, b/t.txt)."""
+    if len(files) == 1:
+        return {files[0]: html_path}
+    suffix = html_path.suffix or ".html"
+    stems = Counter(f.stem for f in files)
+    targets: dict[Path, Path] = {}
+    for number, source in enumerate(files, start=1):
+        name = source.stem if stems[source.stem] == 1 else f"{source.parent.name}-{source.stem}"
+        target = html_path.with_name(f"{html_path.stem}-{name}{suffix}")
+        if target in targets.values():  # same folder name too: fall back to the position
+            target = html_path.with_name(f"{html_path.stem}-{name}-{number}{suffix}")
+        targets[source] = target
+    return targets
+
+
+def _csv_row(source: str, record: dict[str, Any]) -> dict[str, object]:
+    return {"file": source, "n": record["n"], "question": record["question"] or "",
+            "score": "" if record["score"] is None else record["score"],
+            "flags": " ".join(record["flags"]), "question_text": record["question_text"]}  # fmt: skip
 
 
 def _summary_line(source: Path, results: list[ExchangeResult]) -> str:
@@ -59,6 +83,7 @@ def run_transcripts(
 
     summary = TranscriptSummary()
     done = _done_files(out_path)
+    html_targets = _html_targets(html_path, files) if html_path else {}
     out = out_path.open("a", encoding="utf-8") if out_path else None
     csv_rows: list[dict[str, object]] = []
     try:
@@ -66,6 +91,7 @@ def run_transcripts(
             if str(source) in done:
                 summary.skipped_files += 1
                 summary.lines.append(f"{source}: already in {out_path}, skipped")
+                csv_rows.extend(_csv_row(str(source), record) for record in done[str(source)])
                 continue
             try:
                 results = grade_transcript(grader, read_answer(str(source)), fmt, source.name)
@@ -80,15 +106,11 @@ def run_transcripts(
                     out.write(json.dumps({"file": str(source), **result.record()}, ensure_ascii=False) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
-            if html_path:
-                target = _html_target(html_path, source, len(files) > 1)
+            if html_targets:
+                target = html_targets[source]
                 target.write_text(render_candidate(source.stem, results), encoding="utf-8")
                 summary.lines.append(f"  report: {target}")
-            for result in results:
-                record = result.record()
-                csv_rows.append({"file": str(source), "n": record["n"], "question": record["question"] or "",
-                                 "score": "" if record["score"] is None else record["score"],
-                                 "flags": " ".join(record["flags"]), "question_text": record["question_text"]})  # fmt: skip
+            csv_rows.extend(_csv_row(str(source), result.record()) for result in results)
     finally:
         if out:
             out.close()

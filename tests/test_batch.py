@@ -80,3 +80,31 @@ def test_resume_retries_failed_lines_and_refuses_a_foreign_output(grader: Grader
     with pytest.raises(InputError, match="not `grade batch` output"):
         run_batch(grader, src, notes, progress=False)
     assert notes.read_text(encoding="utf-8") == "My important notes\nline 2\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1251"])
+def test_input_in_legacy_encodings_and_with_a_bom(grader: Grader, tmp_path: Path, encoding: str) -> None:
+    answer = "Батч-нормализация нормирует активации слоя по среднему и дисперсии мини-батча."
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [{"id": "ru", "question": "batchnorm", "answer": answer}, {"id": "ru2", "question": "batchnorm", "answer": answer + " Это ускоряет обучение."}]
+    src.write_bytes("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode(encoding))
+    summary = run_batch(grader, src, out, progress=False)
+    assert (summary.graded, summary.failed) == (2, 0)
+    rows = _read(out)
+    assert rows[0]["id"] == "ru" and rows[0]["language"] == "ru" and rows[0]["points"][0]["evidence"] in answer
+
+
+def test_duplicate_and_missing_ids(grader: Grader, tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    answer = "BN normalises activations with the mini-batch mean and variance."
+    _write(src, [
+        json.dumps({"id": "a", "question": "batchnorm", "answer": answer}),
+        json.dumps({"id": "a", "question": "batchnorm", "answer": answer}),
+        json.dumps({"id": None, "question": "batchnorm", "answer": answer}),
+    ])
+    summary = run_batch(grader, src, out, progress=False)
+    rows = _read(out)
+    # A second "a" would make resume and joins ambiguous; a null id gets the line's name.
+    assert [r["id"] for r in rows] == ["a", "a", "line-3"]
+    assert rows[0]["score"] is not None and "duplicate id 'a' (first on line 1)" in rows[1]["error"]
+    assert (summary.graded, summary.failed) == (2, 1)

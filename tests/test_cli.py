@@ -103,11 +103,12 @@ def test_info_json() -> None:
 
 
 def test_match_stdin_json_lines() -> None:
-    questions = "为什么要用批归一化？\nЧто будет, если learning rate слишком большой?\nWhat is your favourite pizza topping?\n"
+    questions = "为什么要用批归一化？\n\nЧто будет, если learning rate слишком большой?\nWhat is your favourite pizza topping?\n"
     result = grade("match", "-", "--json", stdin=questions.encode())
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["question"] for r in rows] == ["batchnorm", "learning-rate", None]
+    # One output line per input line, blank ones included, so a pipeline can zip them.
+    assert [r["question"] for r in rows] == ["batchnorm", None, "learning-rate", None]
     assert all({"question", "similarity", "alternatives"} <= set(r) for r in rows)
 
 
@@ -125,3 +126,33 @@ def test_batch_with_a_bad_line_keeps_the_good_ones_and_exits_non_zero(tmp_path: 
     assert "graded 1, failed 2" in result.stderr
     rows = {row["id"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     assert rows["ok"]["score"] is not None and "error" in rows["line-2"] and "unknown question" in rows["unknown"]["error"]
+
+
+def test_unwritable_outputs_fail_before_any_grading(tmp_path: Path) -> None:
+    """A bad --out/--html/--plot is one line at once, not a crash after minutes of grading."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "question": "batchnorm", "answer": "BN normalises activations."}) + "\n", encoding="utf-8")
+    assert_one_line_error(grade("batch", str(source), "--out", str(tmp_path), "--judge", "none"), "--out", "is a directory")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert_one_line_error(grade("batch", str(source), "--out", str(blocker / "out.jsonl"), "--judge", "none"), "--out", "cannot")
+    transcript = tmp_path / "t.txt"
+    transcript.write_text("Interviewer: What does batch norm do?\nCandidate: It normalises activations.\n", encoding="utf-8")
+    csv_path = tmp_path / "r.csv"
+    assert_one_line_error(grade("transcript", str(transcript), "--html", str(blocker / "r.html"), "--csv", str(csv_path)), "--html")
+    assert not csv_path.exists()
+    assert_one_line_error(grade("eval", "--plot", str(blocker / "p.png"), "--judge", "none"), "--plot", "cannot")
+
+
+def test_eval_and_calibrate_refuse_unusable_samples(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert_one_line_error(grade("eval", "--samples", str(empty), "--judge", "none"), "no samples")
+    one_question = tmp_path / "one.jsonl"
+    sample = {"id": "x1", "question": "batchnorm", "lang": "en", "kind": "good", "answer": "BN normalises activations.", "grade": 5, "why": "ok"}
+    one_question.write_text(json.dumps(sample) + "\n", encoding="utf-8")
+    assert_one_line_error(grade("calibrate", "--samples", str(one_question), "--out", str(tmp_path / "c.json"), "--judge", "none"),
+                          "at least 3 questions")  # fmt: skip
+    empty_rubrics = tmp_path / "rubrics"
+    empty_rubrics.mkdir()
+    assert_one_line_error(grade("examples/batchnorm_en.txt", "--q", "batchnorm", "--rubrics", str(empty_rubrics)), "no rubrics")

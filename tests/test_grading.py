@@ -70,11 +70,16 @@ def test_grade_many_keeps_input_order_and_reports_bad_items(grader: Grader, batc
         GradeRequest(answer="   ", question="batchnorm"),
         GradeRequest(answer=batchnorm_answers["en"]["wrong"], question="batchnorm"),
         GradeRequest(answer="x", question="no-such-question-id"),
+        # Untyped callers (JSON from a pipeline): a wrong type is that item's error, not a crash.
+        GradeRequest(answer=42, question="batchnorm"),  # type: ignore[arg-type]
+        GradeRequest(answer="BN normalises activations.", question=None),
     ]
     results = list(grader.grade_many(requests))
     assert isinstance(results[0], Grade) and isinstance(results[2], Grade)
     assert isinstance(results[1], GraderError) and "empty" in str(results[1])
     assert isinstance(results[3], UnknownQuestion)
+    assert isinstance(results[4], GraderError) and "answer must be a string, not int" in str(results[4])
+    assert isinstance(results[5], GraderError) and "no question" in str(results[5])
     assert results[0].score > results[2].score  # type: ignore[union-attr,operator]
 
 
@@ -139,3 +144,12 @@ def test_windows_are_sentence_means_and_encode_nothing_extra(grader: Grader) -> 
     vectors = {(s.first, s.last): v for s, v in zip(prepared.segments, prepared.segment_vectors)}
     mean = vectors[(0, 0)] + vectors[(1, 1)]
     assert np.allclose(vectors[(0, 1)], mean / np.linalg.norm(mean), atol=1e-6)
+
+
+def test_answers_in_other_languages_are_graded_but_flagged(grader: Grader) -> None:
+    korean = "배치 정규화는 미니배치의 평균과 분산으로 각 층의 활성화를 정규화합니다."
+    flagged = grader.grade(korean, question="batchnorm")
+    assert "unsupported-language" in flagged.flags and flagged.score is not None
+    assert any("not calibrated" in w for w in flagged.warnings)
+    mixed = grader.grade("BN は activations を mini-batch の平均と分散で正規化する。", question="batchnorm")
+    assert "unsupported-language" not in mixed.flags

@@ -180,3 +180,25 @@ def test_html_report_renders_in_headless_chromium(grader: Grader, tmp_path: Path
     shot = subprocess.run([browser, *flags, f"--screenshot={tmp_path / 'shot.png'}", "--window-size=1000,1400", page.as_uri()],
                           capture_output=True, text=True, timeout=120)
     assert shot.returncode == 0 and (tmp_path / "shot.png").stat().st_size > 10_000
+
+
+def test_rerun_keeps_the_csv_whole_and_same_named_files_get_their_own_reports(grader: Grader, tmp_path: Path) -> None:
+    from grader.transcript_runs import run_transcripts
+
+    files = []
+    for folder in ("alice", "bob"):
+        (tmp_path / folder).mkdir()
+        source = tmp_path / folder / "interview.txt"
+        source.write_text(f"Interviewer: What does batch normalization do?\nCandidate: {folder} says it normalizes activations "
+                          "with the mini-batch mean and variance.\n", encoding="utf-8")  # fmt: skip
+        files.append(source)
+    out, html, csv_path = tmp_path / "out.jsonl", tmp_path / "r.html", tmp_path / "r.csv"
+    run_transcripts(grader, files, out, html, csv_path, None)
+    first_csv = csv_path.read_text(encoding="utf-8")
+    reports = sorted(p.name for p in tmp_path.glob("r-*.html"))
+    assert reports == ["r-alice-interview.html", "r-bob-interview.html"]
+    assert "alice says" in (tmp_path / reports[0]).read_text(encoding="utf-8")
+    # The re-run skips both files (already in --out) and still writes their rows.
+    summary = run_transcripts(grader, files, out, None, csv_path, None)
+    assert summary.skipped_files == 2
+    assert csv_path.read_text(encoding="utf-8") == first_csv and first_csv.count("batchnorm") == 2
