@@ -9,7 +9,8 @@ from pathlib import Path
 
 from grader.errors import InputError
 
-_CASE_FLIP = re.compile(r"[a-zа-яё][A-ZА-ЯЁ]")
+_INNER_CAPITAL = re.compile(r"(?<=[а-яёА-ЯЁ])[А-ЯЁ]")
+_MIXED_SCRIPT_WORD = re.compile(r"[A-Za-z][а-яёА-ЯЁ]|[а-яёА-ЯЁ][A-Za-z]")  # "Эber": Latin-1 read as KOI8-R
 
 MAX_ANSWER_CHARS = 20_000
 """Answers longer than this are graded on their first MAX_ANSWER_CHARS characters: no real
@@ -25,26 +26,89 @@ _BOMS = (
 )
 
 
+# Tried when the bytes are not UTF-8; the most plausible decoding wins.
+_LEGACY_ENCODINGS: tuple[str, ...] = ("gb18030", "cp932", "euc_jp", "cp1252", "cp1251", "koi8_r", "utf-16-le", "utf-16-be")
+_CJK_PUNCTUATION = set("、。，．：；？！「」『』（）【】《》〈〉“”‘’…—・ー～·")
+
+
+def _gb_level1(ch: str) -> bool:
+    """Among GB2312's level-1 characters (first byte 0xB0-0xD7): the ~3,750 most used in Chinese."""
+    try:
+        gb = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(gb) == 2 and 0xB0 <= gb[0] <= 0xD7
+
+
+def _jis_level1(ch: str) -> bool:
+    """Among JIS X 0208's level-1 kanji (Shift-JIS 0x889F-0x9872): the ~3,000 most used in Japanese."""
+    try:
+        sj = ch.encode("shift_jis")
+    except UnicodeEncodeError:
+        return False
+    return len(sj) == 2 and 0x889F <= int.from_bytes(sj, "big") <= 0x9872
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters an answer in en/zh/ja/ru plausibly contains (the eval answers: 0.95
+    and up). Wrong decodings give CJK bytes rare characters (kanji read as GBK, Chinese beside
+    kana); Cyrillic bytes capitals inside words ("ФПЮОПУФШ": koi8-r read as cp1251) or runs
+    of accented Latin (cp1251 read as cp1252: these count half); Latin-1 bytes Cyrillic letters
+    inside Latin words ("Эber")."""
+    if not text:
+        return 0.0
+    kana = sum(1 for ch in text if 0x3041 <= ord(ch) <= 0x30FF)
+    common_han = _jis_level1 if kana * 20 >= len(text) else _gb_level1
+    good = 0.0
+    for ch in text:
+        code = ord(ch)
+        if (
+            ch.isascii() and (ch.isprintable() or ch in "\t\n\r")
+            or 0x410 <= code <= 0x451
+            or 0x3041 <= code <= 0x30FF  # hiragana, full-width katakana
+            or ch in _CJK_PUNCTUATION or 0xFF01 <= code <= 0xFF5E
+            or 0x4E00 <= code <= 0x9FFF and common_han(ch)
+        ):
+            good += 1
+        elif 0xC0 <= code <= 0xFF and ch.isalpha():
+            good += 0.5
+    misfits = len(_INNER_CAPITAL.findall(text)) + len(_MIXED_SCRIPT_WORD.findall(text))
+    return (good - 2 * misfits) / len(text)
+
+
 def decode_bytes(data: bytes, name: str) -> str:
-    """UTF-8 or a BOM-marked encoding when present; otherwise the detected legacy encoding."""
+    """UTF-8 or a BOM-marked encoding when present; otherwise the legacy encoding whose
+    decoding reads most like an answer (GBK, Shift-JIS, cp1251, UTF-16 without BOM...)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: looks like a binary file, not a text answer")
-    from charset_normalizer import from_bytes
-
-    candidates = [str(match) for match in from_bytes(data)]
-    if not candidates:
-        raise InputError(f"{name}: cannot detect the text encoding (is it a binary file?)")
-    # Short Cyrillic texts decode "validly" as both cp1251 and koi8-r; the wrong one has
-    # capitals in the middle of words ("аЮРВ"). Prefer the candidate with fewest such flips,
-    # keeping the detector's order among equals.
-    return min(candidates, key=lambda text: len(_CASE_FLIP.findall(text)))
+    has_nul = b"\x00" in data
+    if not has_nul:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    # NUL bytes occur in text only as UTF-16's high bytes; elsewhere they mean a binary file.
+    encodings = [e for e in _LEGACY_ENCODINGS if e.startswith("utf-16")] if has_nul else _LEGACY_ENCODINGS
+    # Ties (all characters plausible) go to the decoding that keeps more characters (a stray
+    # "·x" is not a Han character), then to the Japanese codecs for text with kana and to GBK
+    # for text without: both share EUC's byte layout, but Japanese is never kana-free. Last,
+    # the earlier in _LEGACY_ENCODINGS.
+    ranked = []
+    for order, encoding in enumerate(encodings):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        japanese = encoding in ("cp932", "euc_jp")
+        prefer = japanese == any(0x3041 <= ord(ch) <= 0x30FF for ch in text)
+        ranked.append((round(_plausibility(text), 9), len(text), prefer, -order, text))
+    best_score, *_, best = max(ranked, default=(0.0, 0, False, 0, None))
+    if best is None or best_score < 0.75:
+        if has_nul:
+            raise InputError(f"{name}: looks like a binary file, not a text answer")
+        raise InputError(f"{name}: cannot detect the text encoding (save it as UTF-8)")
+    return best
 
 
 def read_answer(source: str) -> str:
