@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from grader.negation import denies
 from grader.results import PointResult
 from grader.rubric_vectors import RubricVectors, mean_direction
 from grader.segment import Segment
@@ -107,6 +108,7 @@ class Evidence:
     misconception: float = 0.0
     """0-1: credit of the misconception the answer states most clearly."""
     sentences: int = 0
+    """Distinct plain sentences (repeats counted once)."""
     reference_lead: float = 0.0
 
 
@@ -133,6 +135,9 @@ def score_points(
     """
     if sims is None:
         sims = similarity_table(segment_vectors, vectors)
+    denied = np.array([denies(seg.text) for seg in segments], dtype=bool)
+    if denied.any():  # "It is not true that <point>" earns nothing (negation.py)
+        sims = [np.where(denied, -1.0, row) for row in sims]
     positives = [i for i, p in enumerate(vectors.rubric.points) if p.weight > 0]
     best_positive_per_segment = (
         np.max(np.stack([sims[i] for i in positives]), axis=0)
@@ -141,10 +146,10 @@ def score_points(
     )
     results: list[PointResult] = []
     for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
-        if len(per_segment) == 0:
+        best_index = int(per_segment.argmax()) if len(per_segment) else None
+        if best_index is None or denied[best_index]:  # no segment, or every one denied
             best_index, best = None, 0.0
         else:
-            best_index = int(per_segment.argmax())
             best = float(per_segment[best_index])
         if point.weight > 0:
             credit = _sigmoid((best - float(_threshold(base, params))) / params.scale)
@@ -174,7 +179,22 @@ def score_points(
         question = float((vectors.question_vectors @ answer).max()) if len(vectors.question_vectors) else 0.0
         lead = float(answer @ vectors.reference_vector) - question
     misconception = max((p.credit or 0.0 for p in results if p.weight < 0), default=0.0)
-    return Evidence(results, raw, cover, misconception, len(sentence_rows), lead)
+    distinct = _distinct_count(segment_vectors[sentence_rows]) if sentence_rows else 0
+    return Evidence(results, raw, cover, misconception, distinct, lead)
+
+
+REPEAT_SIMILARITY = 0.95
+"""Sentences this similar count once towards `log_sentences`: pasting one sentence 20 times
+otherwise raised its grade from 3.6 to 5.0. No two sentences of an eval answer come closer
+than 0.90, so honest answers are untouched."""
+
+
+def _distinct_count(vectors: np.ndarray) -> int:
+    kept: list[np.ndarray] = []
+    for row in vectors:
+        if all(float(row @ other) < REPEAT_SIMILARITY for other in kept):
+            kept.append(row)
+    return len(kept)
 
 
 def raw_from_points(points: list[PointResult]) -> tuple[float, float]:

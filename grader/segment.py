@@ -74,10 +74,33 @@ def _split_long(sentence: str) -> list[str]:
     return pieces
 
 
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^[\s|:-]*-[\s|:-]*$")
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_EMPHASIS = re.compile(r"\*\*|__|`+")
+
+
+def _unmarkdown(text: str) -> str:
+    """Markdown as the prose it stands for: a table row becomes one sentence of its cells
+    (numbering cells dropped), rule lines, heading marks, bold and code ticks go. A table
+    of the same claims scored 3.7 where the prose scored 6.8: pipes and rules were matched
+    as if they were words."""
+    lines = []
+    for line in text.split("\n"):
+        row = _TABLE_ROW.match(line)
+        if row:
+            if _TABLE_RULE.match(line):
+                continue
+            cells = [cell.strip() for cell in row.group(1).split("|")]
+            line = ", ".join(cell for cell in cells if cell and not cell.rstrip(".").isdigit())
+        lines.append(_EMPHASIS.sub("", _HEADING.sub("", line)))
+    return "\n".join(lines)
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of an en/zh/ja/ru text, bullets stripped, fragments merged forward."""
+    """Sentences of an en/zh/ja/ru text, bullets and markdown stripped, fragments merged forward."""
     result: list[str] = []
-    for raw in _SENTENCE_END.split(text):
+    for raw in _SENTENCE_END.split(_unmarkdown(text)):
         if raw is None:
             continue
         sentence = _BULLET.sub("", raw).strip()

@@ -153,3 +153,17 @@ def test_answers_in_other_languages_are_graded_but_flagged(grader: Grader) -> No
     assert any("not calibrated" in w for w in flagged.warnings)
     mixed = grader.grade("BN は activations を mini-batch の平均と分散で正規化する。", question="batchnorm")
     assert "unsupported-language" not in mixed.flags
+
+
+def test_denying_every_point_or_repeating_one_earns_nothing_extra(grader: Grader) -> None:
+    rubric = grader.rubrics["batchnorm"]
+    points = [p.text for p in rubric.points if p.weight > 0]
+    stated = grader.grade(" ".join(points), question="batchnorm").score
+    denied = grader.grade(" ".join(f"It is not true that {p[0].lower()}{p[1:]}" for p in points), question="batchnorm").score
+    assert stated is not None and denied is not None and stated - denied >= 5, (stated, denied)
+    # A refutation of a misconception is not the misconception and costs a good answer nothing.
+    reference = grader.grade(rubric.reference_answer, question="batchnorm").score
+    refuted = grader.grade(rubric.reference_answer + " It is not true that BN normalizes the weights.", question="batchnorm").score
+    assert refuted == reference
+    one = "Batch normalization normalizes the activations using the mini-batch mean and variance. "
+    assert grader.grade(one * 20, question="batchnorm").score == grader.grade(one, question="batchnorm").score

@@ -1,7 +1,10 @@
-"""Sentence segmentation and language detection for en/zh/ja/ru."""
+"""Sentence segmentation, language detection and denial frames for en/zh/ja/ru."""
 
 from __future__ import annotations
 
+import pytest
+
+from grader.negation import denies
 from grader.segment import CLAUSE_SPLIT_MAX_SENTENCES, clauses, detect_language, segments, sentences
 
 
@@ -62,3 +65,30 @@ def test_detect_language() -> None:
     assert detect_language("バッチ正規化は重要です。") == "ja"
     assert detect_language("Батч-нормализация важна, потому что стабилизирует обучение.") == "ru"
     assert detect_language("BN 可以加速 training 的收敛。") == "zh"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "denied"),
+    [
+        ("It is not true that BN normalizes activations.", True),
+        ("It's a myth that dropout slows training", True),
+        ("Неверно, что BN нормирует веса.", True),
+        ("不是说BN归一化权重，", True),
+        ("BNが重みを正規化するというのは誤りです。", True),
+        ("BN归一化权重的说法是错误的。", True),
+        # Statements with a negation in them are claims, not denials: they keep their credit.
+        ("Not all layers need BN.", False),
+        ("并非所有层都需要BN。", False),
+        ("BNは常に必要なわけではない。", False),
+        ("10 миллионов — это не так уж много", False),
+    ],
+)
+def test_denial_frames(sentence: str, denied: bool) -> None:
+    assert denies(sentence) is denied
+
+
+def test_markdown_tables_headings_and_emphasis_read_as_prose() -> None:
+    table = "## Batch norm\n| step | what |\n|---|:--|\n| 1 | normalizes **activations** |\n| 2 | learnable `gamma` and beta |"
+    assert sentences(table) == ["Batch norm", "step, what", "normalizes activations", "learnable gamma and beta"]
+    # An absolute value is not a table.
+    assert sentences("两头会饱和，|z|很大的时候梯度接近0。") == ["两头会饱和，|z|很大的时候梯度接近0。"]
