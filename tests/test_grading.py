@@ -167,3 +167,15 @@ def test_denying_every_point_or_repeating_one_earns_nothing_extra(grader: Grader
     assert refuted == reference
     one = "Batch normalization normalizes the activations using the mini-batch mean and variance. "
     assert grader.grade(one * 20, question="batchnorm").score == grader.grade(one, question="batchnorm").score
+
+
+def test_overlapping_questions_are_not_flagged_off_topic(grader: Grader) -> None:
+    """gd-vs-sgd and batch-minibatch-sgd share most of their ground; a good answer to either,
+    naming GD 'batch gradient descent' as candidates do, is on topic for its own question."""
+    gd_vs_sgd = ("批量梯度下降每一步用全部训练样本计算梯度，方向准确但是每一步很慢，数据大了内存也放不下。"
+                 "随机梯度下降每次只用一个样本，更新很快，但是梯度噪声大，损失会来回震荡，不过这种噪声有时候能帮助跳出局部极小值。")
+    graded = grader.grade(gd_vs_sgd, question="gd-vs-sgd")
+    assert "off-topic" not in graded.flags and graded.score is not None and graded.score >= 5, graded
+    three_way = ("Batch GD uses the whole dataset per update: accurate but slow. SGD uses one example: fast but noisy. "
+                 "Mini-batch GD uses small batches of 32-256 examples, a compromise that also uses the GPU well.")
+    assert "off-topic" not in grader.grade(three_way, question="batch-minibatch-sgd").flags
