@@ -33,6 +33,7 @@ def check_writable(path: Path, option: str) -> None:
     if not existed:
         path.unlink()
 
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so a reader never sees a half-written file, even if the
     process dies mid-write."""
