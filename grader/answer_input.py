@@ -33,24 +33,23 @@ _SCORED_CHARS = 20_000
 _CJK_PUNCTUATION = set("、。，．：；？！「」『』（）【】《》〈〉“”‘’…—・ー～·")
 
 
-@functools.lru_cache(maxsize=8192)
-def _gb_level1(ch: str) -> bool:
-    """Among GB2312's level-1 characters (first byte 0xB0-0xD7): the ~3,750 most used in Chinese."""
-    try:
-        gb = ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return len(gb) == 2 and 0xB0 <= gb[0] <= 0xD7
+_LEVEL1 = {"gb2312": (0xB0A1, 0xD7FE), "shift_jis": (0x889F, 0x9872)}
+"""Where each codec keeps its level-1 Han characters, the ~3,750 (GB2312) or ~3,000 (JIS X 0208)
+most used in Chinese or Japanese. A wrong decoding of CJK bytes yields rare characters."""
 
 
 @functools.lru_cache(maxsize=8192)
-def _jis_level1(ch: str) -> bool:
-    """Among JIS X 0208's level-1 kanji (Shift-JIS 0x889F-0x9872): the ~3,000 most used in Japanese."""
+def _level1(ch: str, codec: str) -> bool:
     try:
-        sj = ch.encode("shift_jis")
+        encoded = ch.encode(codec)
     except UnicodeEncodeError:
         return False
-    return len(sj) == 2 and 0x889F <= int.from_bytes(sj, "big") <= 0x9872
+    low, high = _LEVEL1[codec]
+    return len(encoded) == 2 and low <= int.from_bytes(encoded, "big") <= high
+
+
+def _kana(text: str) -> int:
+    return sum(1 for ch in text if 0x3041 <= ord(ch) <= 0x30FF)
 
 
 def _plausibility(text: str) -> float:
@@ -61,8 +60,7 @@ def _plausibility(text: str) -> float:
     inside Latin words ("Эber")."""
     if not text:
         return 0.0
-    kana = sum(1 for ch in text if 0x3041 <= ord(ch) <= 0x30FF)
-    common_han = _jis_level1 if kana * 20 >= len(text) else _gb_level1
+    han_codec = "shift_jis" if _kana(text) * 20 >= len(text) else "gb2312"
     good = 0.0
     for ch in text:
         code = ord(ch)
@@ -71,13 +69,17 @@ def _plausibility(text: str) -> float:
             or 0x410 <= code <= 0x451
             or 0x3041 <= code <= 0x30FF  # hiragana, full-width katakana
             or ch in _CJK_PUNCTUATION or 0xFF01 <= code <= 0xFF5E
-            or 0x4E00 <= code <= 0x9FFF and common_han(ch)
+            or 0x4E00 <= code <= 0x9FFF and _level1(ch, han_codec)
         ):
             good += 1
         elif 0xC0 <= code <= 0xFF and ch.isalpha():
             good += 0.5
     misfits = len(_INNER_CAPITAL.findall(text)) + len(_MIXED_SCRIPT_WORD.findall(text))
     return (good - 2 * misfits) / len(text)
+
+
+def starts_with_bom(data: bytes) -> bool:
+    return data.startswith(tuple(bom for bom, _ in _BOMS))
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -104,10 +106,10 @@ def decode_bytes(data: bytes, name: str) -> str:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        japanese = encoding in ("cp932", "euc_jp")
-        prefer = japanese == any(0x3041 <= ord(ch) <= 0x30FF for ch in text)
-        # Scored on a prefix: the answer's start shows its encoding, and a whole 64 MB file would take minutes.
-        ranked.append((round(_plausibility(text[:_SCORED_CHARS]), 9), len(text), prefer, -order, text))
+        # Judged on a prefix: the answer's start shows its encoding, and a whole 64 MB file would take minutes.
+        prefix = text[:_SCORED_CHARS]
+        prefer = (encoding in ("cp932", "euc_jp")) == (_kana(prefix) > 0)
+        ranked.append((round(_plausibility(prefix), 9), len(text), prefer, -order, text))
     best_score, *_, best = max(ranked, default=(0.0, 0, False, 0, None))
     if best is None or best_score < 0.75:
         if has_nul:

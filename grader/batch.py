@@ -6,7 +6,6 @@ most the chunk in flight; re-running with the same output skips ids already writ
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.answer_input import decode_bytes
+from grader.answer_input import decode_bytes, starts_with_bom
 from grader.api import Grader, GradeRequest
 from grader.errors import GraderError, InputError
 from grader.output_files import write_atomically
@@ -97,7 +96,7 @@ def _decode_input(data: bytes, name: str) -> str:
     """UTF-8, or a BOM-marked or legacy encoding (cp1251, GBK, UTF-16...) as for single answers.
     A UTF-8 file with a few corrupt lines stays UTF-8: those lines get replacement characters
     (and likely fail as invalid JSON) instead of the whole file being re-guessed."""
-    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if not starts_with_bom(data) and b"\x00" not in data:  # NULs: UTF-16/32 without a BOM, whose lines pass as UTF-8
         lines = [line for line in data.split(b"\n") if line.strip()]
         bad = sum(1 for line in lines if not _is_utf8(line))
         if bad <= max(1, len(lines) // 10) and len(lines) > bad:

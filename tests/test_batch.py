@@ -82,7 +82,7 @@ def test_resume_retries_failed_lines_and_refuses_a_foreign_output(grader: Grader
     assert notes.read_text(encoding="utf-8") == "My important notes\nline 2\n"
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1251"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32", "utf-16-le", "cp1251"])
 def test_input_in_legacy_encodings_and_with_a_bom(grader: Grader, tmp_path: Path, encoding: str) -> None:
     answer = "Батч-нормализация нормирует активации слоя по среднему и дисперсии мини-батча."
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
