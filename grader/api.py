@@ -19,12 +19,13 @@ from grader.errors import GraderError, InputError, JudgeError, UnknownQuestion
 from grader.matching import Match, match_questions
 from grader.results import Grade
 from grader.rubric import QuestionText, Rubric, RubricPoint, RubricSet
+from grader.background import BackgroundTopics, background_topics
 from grader.rubric_vectors import RubricVectors, vectors_for
 from grader import judge_cache, models
 from grader.judges import Judge, get_judge, llama_cpp_installed, local_model_present
 from grader.prompt import prompt_version, render, schema_version, verdict_schema
 from grader.checks import check_points
-from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_match, raw_from_points, score_points, signals
+from grader.scoring import apply_checks, apply_verdicts, judge_penalty, off_topic_reasons, raw_from_points, score_points, signals
 from grader.verdicts import JudgeVerdicts, parse_verdicts
 from grader.injection import strip_injections
 from grader.segment import Segment, detect_language, in_supported_script, segments, sentences
@@ -203,6 +204,11 @@ class Grader:
     def rubric_vectors(self) -> dict[str, RubricVectors]:
         """Vectors of every rubric (needed for off-topic checks and question matching)."""
         return vectors_for(list(self.rubrics), self.embedder)
+
+    @cached_property
+    def background(self) -> BackgroundTopics:
+        """Common questions outside the catalogue, for the off-topic check (background.py)."""
+        return background_topics(self.embedder)
 
     # -- questions --------------------------------------------------------------------------
     def match(self, questions: list[str]) -> list[Match]:
@@ -387,12 +393,12 @@ class Grader:
             flags.append("instruction-in-answer")
         answer_signals = signals(evidence, raw)
         score = calibration.to_score(calibration.combine(answer_signals))
-        better = None
+        better, subject = None, None
         if in_catalogue:
-            better = off_topic_match(
-                rubric.id, evidence.coverage, seg_vectors, self.rubric_vectors, calibration.params
+            better, subject = off_topic_reasons(
+                rubric.id, evidence, seg_vectors, self.rubric_vectors, self.background, calibration.params
             )
-            if better is not None:
+            if better is not None or subject is not None:
                 flags.append("off-topic")
                 score = min(score, calibration.off_topic_cap)
         return Grade(
@@ -410,5 +416,6 @@ class Grader:
             calibration=calibration.version,
             prompt_version=prompt_version() if checks is not None or verdicts is not None or judge_unscored else None,
             off_topic_match=better,
+            off_topic_subject=subject,
             warnings=warnings + self.warnings,
         )

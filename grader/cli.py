@@ -199,7 +199,11 @@ def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: st
     vectors = vectors_for(list(grader.rubrics), grader.embedder, use_cache=False) if ship else grader.rubric_vectors
     click.echo(f"{len(vectors)} rubrics embedded with {grader.embedder.name}", err=True)
     if ship:
+        from grader import background
+
         click.echo(f"wrote {write_shipped(vectors, grader.embedder)}", err=True)
+        topics = background.background_topics(grader.embedder, use_cache=False)
+        click.echo(f"wrote {background.write_shipped(topics, grader.embedder)}", err=True)
 
 
 @main.group("models")

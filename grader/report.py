@@ -56,7 +56,11 @@ def render_grade(grade: Grade) -> str:
             f"closer to the reference answer than to the question by {s.get('reference_lead', 0):+.2f}"
         )
     if grade.flags:
-        detail = f" (fits {grade.off_topic_match} better)" if grade.off_topic_match else ""
+        detail = (
+            f" (fits {grade.off_topic_match} better)" if grade.off_topic_match
+            else f" (answers another question: {grade.off_topic_subject})" if grade.off_topic_subject
+            else ""
+        )  # fmt: skip
         lines.append(f"Flags: {', '.join(grade.flags)}{detail}")
     return "\n".join(lines)
 

@@ -59,4 +59,7 @@ class Grade(BaseModel):
     """Version of the calibration that mapped raw coverage to the 0-10 scale."""
     off_topic_match: str | None = None
     """The rubric the answer fits better, when flagged off-topic."""
+    off_topic_subject: str | None = None
+    """When flagged off-topic with no rubric fitting better: the common interview question
+    outside the catalogue the answer is about (e.g. "What is dropout ...?")."""
     warnings: list[str] = []

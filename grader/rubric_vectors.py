@@ -65,16 +65,16 @@ does not spend minutes embedding 47 rubrics. Keyed by digest: an edited rubric m
 recomputed into the user cache."""
 
 
-def _safe_name(embedder: Embedder) -> str:
+def safe_name(embedder: Embedder) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", embedder.name)
 
 
 def _cache_file(embedder: Embedder, rubric: Rubric) -> Path:
-    return grader_home() / "embeddings" / _safe_name(embedder) / f"{rubric.id}-{rubric.digest}.npz"
+    return grader_home() / "embeddings" / safe_name(embedder) / f"{rubric.id}-{rubric.digest}.npz"
 
 
 def _shipped(embedder: Embedder) -> dict[str, np.ndarray]:
-    return _load_shipped(SHIPPED_DIR / f"{_safe_name(embedder)}.npz")
+    return _load_shipped(SHIPPED_DIR / f"{safe_name(embedder)}.npz")
 
 
 @functools.lru_cache(maxsize=4)
@@ -93,7 +93,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
         arrays[f"{key}:points"] = np.concatenate(rv.point_vectors).astype(np.float16)
         arrays[f"{key}:questions"] = rv.question_vectors.astype(np.float16)
         arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
-    path = SHIPPED_DIR / f"{_safe_name(embedder)}.npz"
+    path = SHIPPED_DIR / f"{safe_name(embedder)}.npz"
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **cast(dict[str, Any], arrays))
     _load_shipped.cache_clear()
@@ -105,7 +105,7 @@ def _split_points(rubric: Rubric, flat: np.ndarray) -> list[np.ndarray]:
     return list(np.split(flat, np.cumsum(counts)[:-1]))
 
 
-def _save_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def save_arrays_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     np.savez(buffer, **cast(dict[str, Any], arrays))  # cast: numpy types savez's keywords like allow_pickle
@@ -157,7 +157,7 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
             offset += n_points + n_questions + n_reference
             result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions, reference)
             if use_cache:
-                _save_atomically(
+                save_arrays_atomically(
                     _cache_file(embedder, rubric), {"points": flat, "questions": questions, "reference": reference}
                 )
     return result

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from grader.background import BackgroundTopics, closer_topic
 from grader.negation import denies
 from grader.results import PointResult
 from grader.rubric_vectors import RubricVectors, mean_direction
@@ -43,10 +44,21 @@ class ScoringParams:
     misconception_margin: float = 0.04
     """...and fit its segment better than every positive point does by this margin: a
     misconception shares its topic (and so its baseline) with the correct points."""
-    off_topic_margin: float = 0.12
+    off_topic_margin: float = 0.18
     """Coverage gap to another rubric above which an answer is off-topic."""
     off_topic_max_coverage: float = 0.45
     """An answer covering the asked rubric this well is never off-topic."""
+    background_margin: float = 0.12
+    """How much closer an answer must be to a common question outside the catalogue
+    (background.py) than to the question asked to be off-topic. Set by hand on eval/ (0.08-0.14
+    tried): below 0.10 a terse-correct answer was flagged."""
+    background_max_coverage: float = 0.2
+    """...and the asked rubric's coverage must be under this: a partial answer about Adam
+    to "what does an optimizer do?" (coverage 0.23) is on topic..."""
+    background_min_similarity: float = 0.65
+    """...and the answer must be this close to that question: a content-free "Training a
+    network means minimizing a loss." is 0.61 from its nearest one, off-topic eval answers
+    0.68-0.77."""
 
 
 def _sigmoid(x: float) -> float:
@@ -110,6 +122,10 @@ class Evidence:
     sentences: int = 0
     """Distinct plain sentences (repeats counted once)."""
     reference_lead: float = 0.0
+    answer_vector: np.ndarray | None = None
+    """Unit mean of the answer's plain sentences (None without any): what the answer is about."""
+    question_similarity: float = 0.0
+    """Cosine of `answer_vector` to the asked question (best over its phrasings)."""
 
 
 def signals(evidence: Evidence, raw: float) -> dict[str, float]:
@@ -173,14 +189,14 @@ def score_points(
         )
     raw, cover = raw_from_points(results)
     sentence_rows = [k for k, seg in enumerate(segments) if seg.is_plain_sentence]
-    lead = 0.0
+    lead, answer, question = 0.0, None, 0.0
     if sentence_rows:
         answer = mean_direction(segment_vectors[sentence_rows])
         question = float((vectors.question_vectors @ answer).max()) if len(vectors.question_vectors) else 0.0
         lead = float(answer @ vectors.reference_vector) - question
     misconception = max((p.credit or 0.0 for p in results if p.weight < 0), default=0.0)
     distinct = _distinct_count(segment_vectors[sentence_rows]) if sentence_rows else 0
-    return Evidence(results, raw, cover, misconception, distinct, lead)
+    return Evidence(results, raw, cover, misconception, distinct, lead, answer, question)
 
 
 REPEAT_SIMILARITY = 0.95
@@ -301,3 +317,24 @@ def off_topic_match(
     if best_id != asked and best_cover - asked_coverage >= params.off_topic_margin:
         return best_id
     return None
+
+
+def off_topic_reasons(
+    asked: str,
+    evidence: Evidence,
+    segment_vectors: np.ndarray,
+    all_vectors: dict[str, RubricVectors],
+    topics: BackgroundTopics | None,
+    params: ScoringParams,
+    best_by_rubric: dict[str, np.ndarray] | None = None,
+) -> tuple[str | None, str | None]:
+    """(rubric, topic): the rubric an answer fits clearly better than the asked one, else the
+    common question outside the catalogue it is clearly about; (None, None) when on topic."""
+    better = off_topic_match(asked, evidence.coverage, segment_vectors, all_vectors, params, best_by_rubric)
+    if better is not None:
+        return better, None
+    if topics is None or evidence.answer_vector is None or evidence.coverage >= params.background_max_coverage:
+        return None, None
+    return None, closer_topic(
+        evidence.answer_vector, evidence.question_similarity, topics, params.background_margin, params.background_min_similarity
+    )  # fmt: skip

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from grader import Grade, Grader, GradeRequest, GraderError, UnknownQuestion
+from grader.report import render_grade
 
 
 @pytest.mark.parametrize("lang", ["en", "zh", "ja", "ru"])
@@ -167,6 +168,42 @@ def test_denying_every_point_or_repeating_one_earns_nothing_extra(grader: Grader
     assert refuted == reference
     one = "Batch normalization normalizes the activations using the mini-batch mean and variance. "
     assert grader.grade(one * 20, question="batchnorm").score == grader.grade(one, question="batchnorm").score
+
+
+def test_an_answer_about_a_topic_outside_the_catalogue_is_flagged_off_topic(grader: Grader) -> None:
+    """No rubric covers GANs, attention or L1/L2, so only the background topics can tell that
+    such an answer is about something else; in any language, and naming what it answers."""
+    answers = {
+        "backprop": ("A GAN trains two networks against each other. The generator turns random noise into fake samples, "
+                     "and the discriminator tries to tell real samples from fakes. They are updated in turn until the "
+                     "generator's samples fool the discriminator.", "adversarial"),
+        "gradient-descent": ("自注意力机制里，每个 token 都会生成 query、key 和 value 三个向量。用 query 和所有 key 做点积再除以根号 d，"
+                             "经过 softmax 得到注意力权重，再对 value 加权求和。多头注意力就是把这个过程并行做几次。", "attention"),
+        "batchnorm": ("L1-регуляризация добавляет к функции потерь сумму модулей весов, из-за чего многие веса становятся ровно "
+                      "нулевыми и модель получается разреженной. L2 добавляет сумму квадратов весов и равномерно уменьшает все "
+                      "веса, не обнуляя их; при SGD это то же самое, что weight decay.", "weight decay"),
+    }
+    for question, (answer, topic) in answers.items():
+        graded = grader.grade(answer, question=question)
+        assert "off-topic" in graded.flags and graded.off_topic_match is None, graded
+        assert graded.off_topic_subject is not None and topic in graded.off_topic_subject.lower(), graded.off_topic_subject
+        assert graded.score is not None and graded.score <= grader.calibration.off_topic_cap
+        assert "answers another question" in render_grade(graded)
+    # On topic, however short, or saying nothing in particular: not flagged.
+    terse = grader.grade("It normalizes each layer's inputs with the batch mean and variance, so you can train faster.", question="batchnorm")
+    vague = grader.grade("Training a network means minimizing a loss.", question="backprop")
+    assert "off-topic" not in terse.flags and "off-topic" not in vague.flags
+
+
+def test_shipped_background_vectors_are_current(grader: Grader) -> None:
+    """`grade rubrics embed --ship` re-ships them after an edit of background_topics.yaml."""
+    from grader.background import _shipped_file, _texts, background_topics
+
+    shipped = background_topics(grader.embedder)
+    with np.load(_shipped_file(grader.embedder)) as data:
+        assert shipped.digest in data.files
+    fresh = grader.embedder.encode(list(_texts()[1][:8]))
+    assert np.sum(fresh * shipped.vectors[:8], axis=1).min() > 0.999
 
 
 def test_overlapping_questions_are_not_flagged_off_topic(grader: Grader) -> None:
