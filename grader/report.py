@@ -26,6 +26,15 @@ def _clip(text: str, limit: int) -> str:
     return out
 
 
+def off_topic_detail(grade: Grade) -> str:
+    """Why an answer is flagged off-topic, for people: the rubric it fits or the question it answers."""
+    if grade.off_topic_match:
+        return f"fits {grade.off_topic_match} better"
+    if grade.off_topic_subject:
+        return f"answers another question: {grade.off_topic_subject}"
+    return ""
+
+
 def render_grade(grade: Grade) -> str:
     """A table per point (credit, similarity, matched sentence) and the score."""
     lines = [f"Question: {grade.question or '(reference answer)'} — {grade.question_text}"]
@@ -56,11 +65,7 @@ def render_grade(grade: Grade) -> str:
             f"closer to the reference answer than to the question by {s.get('reference_lead', 0):+.2f}"
         )
     if grade.flags:
-        detail = (
-            f" (fits {grade.off_topic_match} better)" if grade.off_topic_match
-            else f" (answers another question: {grade.off_topic_subject})" if grade.off_topic_subject
-            else ""
-        )  # fmt: skip
+        detail = f" ({off_topic_detail(grade)})" if off_topic_detail(grade) else ""
         lines.append(f"Flags: {', '.join(grade.flags)}{detail}")
     return "\n".join(lines)
 

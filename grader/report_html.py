@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from grader.report import off_topic_detail
 from grader.segment import sentences
 from grader.transcript_grading import ExchangeResult
 
@@ -51,7 +52,10 @@ def _highlight(answer: str, result: ExchangeResult) -> str:
 
 def _section(result: ExchangeResult) -> str:
     record = result.record()
-    flags = "".join(f'<span class="flag">{html.escape(f)}</span>' for f in record["flags"])
+    why = off_topic_detail(result.grade) if result.grade else ""
+    flags = "".join(
+        f'<span class="flag">{html.escape(f"{f}: {why}" if f == "off-topic" and why else f)}</span>' for f in record["flags"]
+    )
     title = html.escape(result.question_text)
     if result.question is None:
         return (

@@ -202,3 +202,17 @@ def test_rerun_keeps_the_csv_whole_and_same_named_files_get_their_own_reports(gr
     summary = run_transcripts(grader, files, out, None, csv_path, None)
     assert summary.skipped_files == 2
     assert csv_path.read_text(encoding="utf-8") == first_csv and first_csv.count("batchnorm") == 2
+
+
+def test_an_answer_to_another_question_says_which_in_the_report(grader: Grader) -> None:
+    """A candidate who answers with a GAN explanation to a backprop question: the exchange is
+    graded, flagged off-topic, and the HTML report says what the answer was about."""
+    transcript = (
+        "Interviewer: How does backpropagation work?\n"
+        "Candidate: A GAN trains two networks against each other. The generator turns random noise into fake samples, "
+        "and the discriminator tries to tell real samples from fakes. They are updated in turn until the generator's "
+        "samples fool the discriminator.\n"
+    )
+    (result,) = grade_transcript(grader, transcript)
+    assert result.question == "backprop" and result.grade is not None and "off-topic" in result.grade.flags
+    assert "off-topic: answers another question: How does a generative adversarial network work?" in render_candidate("c", [result])
