@@ -79,6 +79,21 @@ class QuestionText(BaseModel):
         return [self.en, *self.zh, *self.ja, *self.ru]
 
 
+class AskedAs(BaseModel):
+    """Indirect ways interviewers ask the question: scenarios and symptoms that do not name
+    the concept ("the first layers barely change during training: why?"). Used only to match
+    questions to rubrics (matching.py), never to score answers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+    ja: list[str] = Field(default_factory=list)
+    ru: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return [*self.en, *self.zh, *self.ja, *self.ru]
+
+
 class Rubric(BaseModel):
     """Everything needed to grade answers to one question."""
 
@@ -88,6 +103,7 @@ class Rubric(BaseModel):
     question: QuestionText
     aliases: list[str] = Field(default_factory=list)
     """Short names (`bn`) and other ways the question is asked."""
+    asked_as: AskedAs = Field(default_factory=AskedAs)
     sources: list[str] = Field(default_factory=list)
     """Where the question appears, e.g. `ja12 #1`."""
     points: list[RubricPoint] = Field(min_length=1)
@@ -105,7 +121,9 @@ class Rubric(BaseModel):
     @property
     def digest(self) -> str:
         """Content hash: any change to the rubric changes it (cache key, audit trail)."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        # An empty `asked_as` is left out, so rubrics written before it keep their digests (and caches).
+        exclude = None if self.asked_as.all() else {"asked_as"}
+        canonical = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -33,6 +33,8 @@ class RubricVectors:
     """The reference answer as one unit vector (normalised mean of its sentences); zeros
     when the rubric has none. Compared with the answer's own mean vector: a whole-answer
     signal that per-point matching misses (measured in `grade calibrate`)."""
+    asked_vectors: np.ndarray
+    """One row per `asked_as` text: matched against, never scored with."""
 
     @functools.cached_property
     def baselines(self) -> np.ndarray:
@@ -44,10 +46,10 @@ class RubricVectors:
         return np.array([float((pv @ self.question_vectors.T).max()) for pv in self.point_vectors])
 
 
-def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str], list[str]]:
+def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str], list[str], list[str]]:
     point_texts = [p.all_phrasings() for p in rubric.points]
     question_texts = rubric.question.all()
-    return point_texts, question_texts, sentences(rubric.reference_answer)
+    return point_texts, question_texts, sentences(rubric.reference_answer), rubric.asked_as.all()
 
 
 def mean_direction(rows: np.ndarray) -> np.ndarray:
@@ -93,6 +95,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
         arrays[f"{key}:points"] = np.concatenate(rv.point_vectors).astype(np.float16)
         arrays[f"{key}:questions"] = rv.question_vectors.astype(np.float16)
         arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
+        arrays[f"{key}:asked"] = rv.asked_vectors.astype(np.float16)
     path = SHIPPED_DIR / f"{safe_name(embedder)}.npz"
     SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, **cast(dict[str, Any], arrays))
@@ -119,10 +122,10 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
     shipped = _shipped(embedder) if use_cache else {}
     for rubric in rubrics:
         key = f"{rubric.id}-{rubric.digest}"
-        if f"{key}:reference" in shipped:
+        if f"{key}:asked" in shipped:
             result[rubric.id] = RubricVectors(
                 rubric, _split_points(rubric, shipped[f"{key}:points"]), shipped[f"{key}:questions"],
-                shipped[f"{key}:reference"],
+                shipped[f"{key}:reference"], shipped[f"{key}:asked"],
             )  # fmt: skip
             continue
         path = _cache_file(embedder, rubric)
@@ -130,7 +133,7 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
             try:
                 with np.load(path) as data:
                     result[rubric.id] = RubricVectors(
-                        rubric, _split_points(rubric, data["points"]), data["questions"], data["reference"]
+                        rubric, _split_points(rubric, data["points"]), data["questions"], data["reference"], data["asked"]
                     )
                     continue
             except (OSError, KeyError, ValueError):
@@ -138,26 +141,23 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
         missing.append(rubric)
     if missing:
         all_texts: list[str] = []
-        layout: list[tuple[list[int], int, int]] = []
+        layout: list[tuple[int, int, int, int]] = []
         for rubric in missing:
-            point_texts, question_texts, reference_texts = _texts(rubric)
-            counts = [len(t) for t in point_texts]
+            point_texts, question_texts, reference_texts, asked_texts = _texts(rubric)
             for texts in point_texts:
                 all_texts.extend(texts)
-            all_texts.extend(question_texts)
-            all_texts.extend(reference_texts)
-            layout.append((counts, len(question_texts), len(reference_texts)))
+            all_texts.extend(question_texts + reference_texts + asked_texts)
+            layout.append((sum(len(t) for t in point_texts), len(question_texts), len(reference_texts), len(asked_texts)))
         encoded = embedder.encode(all_texts)
         offset = 0
-        for rubric, (counts, n_questions, n_reference) in zip(missing, layout):
-            n_points = sum(counts)
-            flat = encoded[offset : offset + n_points]
-            questions = encoded[offset + n_points : offset + n_points + n_questions]
-            reference = mean_direction(encoded[offset + n_points + n_questions : offset + n_points + n_questions + n_reference])
-            offset += n_points + n_questions + n_reference
-            result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions, reference)
+        for rubric, sizes in zip(missing, layout):
+            flat, questions, reference_rows, asked = np.split(encoded[offset : offset + sum(sizes)], np.cumsum(sizes)[:-1])
+            offset += sum(sizes)
+            reference = mean_direction(reference_rows)
+            result[rubric.id] = RubricVectors(rubric, _split_points(rubric, flat), questions, reference, asked)
             if use_cache:
                 save_arrays_atomically(
-                    _cache_file(embedder, rubric), {"points": flat, "questions": questions, "reference": reference}
+                    _cache_file(embedder, rubric),
+                    {"points": flat, "questions": questions, "reference": reference, "asked": asked},
                 )
     return result

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 import pytest
 
@@ -216,3 +219,37 @@ def test_overlapping_questions_are_not_flagged_off_topic(grader: Grader) -> None
     three_way = ("Batch GD uses the whole dataset per update: accurate but slow. SGD uses one example: fast but noisy. "
                  "Mini-batch GD uses small batches of 32-256 examples, a compromise that also uses the GPU well.")
     assert "off-topic" not in grader.grade(three_way, question="batch-minibatch-sgd").flags
+
+
+def test_questions_asked_as_scenarios_match_their_rubric(grader: Grader) -> None:
+    """Interviewers describe a situation instead of naming the concept; each rubric's
+    `asked_as` phrasings let the matcher see that. (These came from QA transcripts, unmatched
+    before `asked_as`; none is one of the phrasings.)"""
+    asked = {
+        "Imagine you're tuning a model and you crank up the step size of the optimizer. What do you expect to happen?": "learning-rate",
+        "数据集特别大、内存放不下的时候，你会怎么喂数据给模型？": "data-generator",
+        "分類問題で、正解率だけを見ていれば十分だと思いますか。他に何を見ますか。": "accuracy-metrics",
+    }
+    assert [m.question for m in grader.match(list(asked))] == list(asked.values())
+    assert grader.match(["How does dropout behave at training time?"])[0].question is None
+
+
+def test_asked_as_is_for_matching_only(grader: Grader) -> None:
+    """Removing a rubric's `asked_as` changes neither how its answers score nor, when it was
+    empty, the digest that keys caches."""
+    from grader.rubric import AskedAs
+    from grader.rubric_vectors import vectors_for
+    from grader.scoring import score_points
+
+    rubric = grader.rubrics["batchnorm"]
+    bare = rubric.model_copy(update={"asked_as": AskedAs()})
+    assert rubric.asked_as.all() and bare.digest != rubric.digest
+    before_asked_as = json.dumps(bare.model_dump(mode="json", exclude={"asked_as"}), sort_keys=True, ensure_ascii=False)
+    assert bare.digest == hashlib.sha256(before_asked_as.encode("utf-8")).hexdigest()[:16]
+    (prepared,) = grader.evidence([GradeRequest(answer=rubric.reference_answer, question="batchnorm")])
+    assert not isinstance(prepared, Exception)
+    params = grader.calibration.params
+    with_asked = score_points(prepared.segments, prepared.segment_vectors, prepared.vectors, params)
+    without = score_points(prepared.segments, prepared.segment_vectors, vectors_for([bare], grader.embedder, use_cache=False)["batchnorm"], params)
+    assert [p.credit for p in with_asked.points] == pytest.approx([p.credit for p in without.points], abs=1e-3)
+    assert with_asked.reference_lead == pytest.approx(without.reference_lead, abs=1e-3)
