@@ -74,6 +74,7 @@ def render_rubric(rubric: Rubric) -> str:
     lines = [f"{rubric.id}: {rubric.question.en}"]
     if rubric.aliases:
         lines.append(f"aliases: {', '.join(rubric.aliases)}")
+    lines.extend(f"asked as: {_clip(text, 110)}" for text in rubric.asked_as.en)
     if rubric.sources:
         lines.append(f"sources: {', '.join(rubric.sources)}")
     lines.append(f"digest: {rubric.digest}{'  (DRAFT)' if rubric.draft else ''}")

@@ -324,7 +324,7 @@ def off_topic_reasons(
     evidence: Evidence,
     segment_vectors: np.ndarray,
     all_vectors: dict[str, RubricVectors],
-    topics: BackgroundTopics | None,
+    topics: BackgroundTopics,
     params: ScoringParams,
     best_by_rubric: dict[str, np.ndarray] | None = None,
 ) -> tuple[str | None, str | None]:
@@ -333,7 +333,7 @@ def off_topic_reasons(
     better = off_topic_match(asked, evidence.coverage, segment_vectors, all_vectors, params, best_by_rubric)
     if better is not None:
         return better, None
-    if topics is None or evidence.answer_vector is None or evidence.coverage >= params.background_max_coverage:
+    if evidence.answer_vector is None or evidence.coverage >= params.background_max_coverage:
         return None, None
     return None, closer_topic(
         evidence.answer_vector, evidence.question_similarity, topics, params.background_margin, params.background_min_similarity

@@ -82,6 +82,7 @@ def test_rubrics_list_json() -> None:
 def test_rubrics_show_and_unknown() -> None:
     shown = grade("rubrics", "show", "bn")
     assert shown.returncode == 0 and "batchnorm" in shown.stdout and "ja12" in shown.stdout
+    assert shown.stdout.count("asked as: ") == 2  # the English indirect phrasings, for reviewers
     assert_one_line_error(grade("rubrics", "show", "nope"), "unknown question")
 
 
