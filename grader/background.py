@@ -13,14 +13,13 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
 import numpy as np
 import yaml
 
 from grader.embedders import Embedder
 from grader.models import grader_home
-from grader.rubric_vectors import SHIPPED_DIR, safe_name, save_arrays_atomically
+from grader.rubric_vectors import SHIPPED_DIR, load_shipped, safe_name, save_arrays_atomically, write_shipped_arrays
 
 TOPICS_FILE = Path(__file__).parent / "data" / "background_topics.yaml"
 
@@ -64,7 +63,7 @@ def background_topics(embedder: Embedder, use_cache: bool = True) -> BackgroundT
     labels, texts, digest = _texts()
     vectors = None
     if use_cache:
-        vectors = _load(_shipped_file(embedder), digest)
+        vectors = load_shipped(_shipped_file(embedder)).get(digest)
         if vectors is None:
             vectors = _load(_cache_file(embedder, digest), digest)
     if vectors is None:
@@ -75,12 +74,8 @@ def background_topics(embedder: Embedder, use_cache: bool = True) -> BackgroundT
 
 
 def write_shipped(topics: BackgroundTopics, embedder: Embedder) -> Path:
-    """Store the vectors (float16, as the rubric vectors) in the package's shipped cache."""
-    path = _shipped_file(embedder)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {topics.digest: topics.vectors.astype(np.float16)}
-    np.savez_compressed(path, **cast(dict[str, Any], arrays))  # cast: see rubric_vectors.save_arrays_atomically
-    return path
+    """Store the vectors in the package's shipped cache, beside the rubric vectors."""
+    return write_shipped_arrays(_shipped_file(embedder), {topics.digest: topics.vectors})
 
 
 def closer_topic(

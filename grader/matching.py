@@ -49,8 +49,7 @@ def match_questions(
         ids = list(vectors)
         query = embedder.encode([texts[i] for i in to_embed])
         # Each rubric's score is its best question phrasing (any language), direct or indirect.
-        asked = {r: np.concatenate([vectors[r].question_vectors, vectors[r].asked_vectors]) for r in ids}
-        per_rubric = np.stack([(query @ asked[r].T).max(axis=1) for r in ids], axis=1)
+        per_rubric = np.stack([(query @ vectors[r].match_vectors.T).max(axis=1) for r in ids], axis=1)
         for row, i in enumerate(to_embed):
             order = np.argsort(-per_rubric[row])
             best = float(per_rubric[row, order[0]])

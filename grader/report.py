@@ -65,8 +65,8 @@ def render_grade(grade: Grade) -> str:
             f"closer to the reference answer than to the question by {s.get('reference_lead', 0):+.2f}"
         )
     if grade.flags:
-        detail = f" ({off_topic_detail(grade)})" if off_topic_detail(grade) else ""
-        lines.append(f"Flags: {', '.join(grade.flags)}{detail}")
+        why = off_topic_detail(grade)
+        lines.append(f"Flags: {', '.join(grade.flags)}{f' ({why})' if why else ''}")
     return "\n".join(lines)
 
 

@@ -37,6 +37,12 @@ class RubricVectors:
     """One row per `asked_as` text: matched against, never scored with."""
 
     @functools.cached_property
+    def match_vectors(self) -> np.ndarray:
+        """Every way the question is asked, direct (`question_vectors`) or indirect: what
+        question matching compares with."""
+        return np.concatenate([self.question_vectors, self.asked_vectors])
+
+    @functools.cached_property
     def baselines(self) -> np.ndarray:
         """Per point: its similarity to the bare question, i.e. what an answer that only
         restates the topic already scores. Credit is earned above this, which removes most
@@ -76,11 +82,12 @@ def _cache_file(embedder: Embedder, rubric: Rubric) -> Path:
 
 
 def _shipped(embedder: Embedder) -> dict[str, np.ndarray]:
-    return _load_shipped(SHIPPED_DIR / f"{safe_name(embedder)}.npz")
+    return load_shipped(SHIPPED_DIR / f"{safe_name(embedder)}.npz")
 
 
 @functools.lru_cache(maxsize=4)
-def _load_shipped(path: Path) -> dict[str, np.ndarray]:
+def load_shipped(path: Path) -> dict[str, np.ndarray]:
+    """A shipped vector file's arrays as float32 ({} when the package has none)."""
     if not path.is_file():
         return {}
     with np.load(path) as data:
@@ -92,19 +99,24 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
     arrays: dict[str, np.ndarray] = {}
     for rv in vectors.values():
         key = f"{rv.rubric.id}-{rv.rubric.digest}"
-        arrays[f"{key}:points"] = np.concatenate(rv.point_vectors).astype(np.float16)
-        arrays[f"{key}:questions"] = rv.question_vectors.astype(np.float16)
-        arrays[f"{key}:reference"] = rv.reference_vector.astype(np.float16)
-        arrays[f"{key}:asked"] = rv.asked_vectors.astype(np.float16)
-    path = SHIPPED_DIR / f"{safe_name(embedder)}.npz"
-    SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **cast(dict[str, Any], arrays))
-    _load_shipped.cache_clear()
+        arrays[f"{key}:points"] = np.concatenate(rv.point_vectors)
+        arrays[f"{key}:questions"] = rv.question_vectors
+        arrays[f"{key}:reference"] = rv.reference_vector
+        arrays[f"{key}:asked"] = rv.asked_vectors
+    return write_shipped_arrays(SHIPPED_DIR / f"{safe_name(embedder)}.npz", arrays)
+
+
+def write_shipped_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write a shipped vector file, as float16 (plenty for cosines)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    compact = {key: value.astype(np.float16) for key, value in arrays.items()}
+    np.savez_compressed(path, **cast(dict[str, Any], compact))  # cast: see save_arrays_atomically
+    load_shipped.cache_clear()
     return path
 
 
 def _split_points(rubric: Rubric, flat: np.ndarray) -> list[np.ndarray]:
-    counts = [len(p) for p in _texts(rubric)[0]]
+    counts = [len(p.all_phrasings()) for p in rubric.points]
     return list(np.split(flat, np.cumsum(counts)[:-1]))
 
 
