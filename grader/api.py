@@ -351,7 +351,7 @@ class Grader:
         prompt = render(item.rubric, item.text)
         schema = verdict_schema(item.rubric, item.text)
         version = f"{prompt_version()}:{schema_version(schema)}"
-        key = judge_cache.cache_key(judge.name, version, item.rubric.digest, item.text)
+        key = judge_cache.cache_key(judge.name, version, item.rubric.judge_digest, item.text)
         cached = judge_cache.load(key) if self.use_judge_cache else None
         if cached is not None:
             parsed = parse_verdicts(cached, item.rubric, item.text)

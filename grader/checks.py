@@ -23,7 +23,7 @@ _KIND = "checks"
 
 def check_points(judge: Judge, rubric: Rubric, answer: str, use_cache: bool = True) -> dict[str, float | None]:
     """Per point id: P(the answer states the point), or None where the reply had no yes/no."""
-    key = judge_cache.cache_key(judge.name, f"{_KIND}:{prompt_version()}", rubric.digest, answer)
+    key = judge_cache.cache_key(judge.name, f"{_KIND}:{prompt_version()}", rubric.judge_digest, answer)
     cached = judge_cache.load(key) if use_cache else None
     if cached is not None:
         try:

@@ -1,5 +1,6 @@
 """Judge replies cached on disk: re-grading the same answer with the same model, prompt and
-rubric costs nothing. Keyed by all four, so any change to one misses the cache."""
+rubric costs nothing. Keyed by all four (the rubric by what the judge sees of it,
+`Rubric.judge_digest`), so any change to one misses the cache."""
 
 from __future__ import annotations
 

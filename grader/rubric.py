@@ -126,6 +126,19 @@ class Rubric(BaseModel):
         canonical = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
+    @property
+    def judge_digest(self) -> str:
+        """Hash of what the judge's prompts show (question, reference, point ids, texts and
+        signs): keys cached judge replies, so editing notes, aliases, phrasings or `asked_as`
+        does not throw away hours of local-judge work (adding `asked_as` to every rubric did)."""
+        shown = {
+            "question": self.question.en,
+            "reference": self.reference_answer,
+            "points": [(p.id, p.text, p.weight < 0) for p in self.points],
+        }
+        canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on 47 files
 

@@ -201,7 +201,11 @@ def test_qwen_judge_tells_right_from_wrong(grader: Grader, tmp_path: Path, monke
     met_wrong = sum(verdicts["wrong"].points[i].verdict == "met" for i in positives if i in verdicts["wrong"].points)
     assert met_wrong == 0
     assert met_right >= 2 and met_right > met_wrong
-    assert any(v.quote_found for v in verdicts["right"].points.values())  # it quotes the answer itself
+    # Quotes are optional, but the grammar only lets the model quote the answer itself. (After
+    # the learning-rate rubric's schedules point was corrected, the 1.5B judge stopped quoting
+    # at all on this prompt and marked every point "met", misconceptions included: one reason
+    # its fitted weight is 0.)
+    assert all(v.quote_found for v in verdicts["right"].points.values() if v.quote)
     # The yes/no checks, on the same pair: the right answer states the positive points more surely.
     yes = {name: check_points(judge, rubric, answer, use_cache=False) for name, answer in (("right", right), ("wrong", wrong))}
     mean = {name: sum(v[i] or 0.0 for i in positives) / len(positives) for name, v in yes.items()}
@@ -341,3 +345,25 @@ def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, mo
     # notice gives that reason.
     unhelpful = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.0))
     assert unhelpful.judge is None and any("not calibrated to help" in w for w in unhelpful.warnings)
+
+
+def test_cached_checks_outlive_edits_the_judge_never_sees(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
+    """Judge replies are keyed by what the prompts show: notes, aliases, phrasings and
+    `asked_as` can be edited without re-asking; a changed point text is asked again."""
+    from grader.rubric import AskedAs
+
+    monkeypatch.setenv("GRADER_HOME", str(tmp_path))
+    answer = batchnorm_answers["en"]["correct"]
+    rubric = grader.rubrics["batchnorm"]
+    judge = ScriptedJudge("scripted:cache", ["{}"])
+    check_points(judge, rubric, answer)
+    asked = judge.checks
+    assert asked == len(rubric.points)
+    edited = rubric.model_copy(update={"notes": ["a reviewer's note"], "aliases": ["bn"], "asked_as": AskedAs()})
+    assert edited.digest != rubric.digest and edited.judge_digest == rubric.judge_digest
+    check_points(judge, edited, answer)
+    assert judge.checks == asked  # from the cache
+    points = [p.model_copy(update={"text": p.text + " (reworded)"}) if i == 0 else p for i, p in enumerate(rubric.points)]
+    reworded = rubric.model_copy(update={"points": points})
+    check_points(judge, reworded, answer)
+    assert judge.checks == 2 * asked  # the judge sees a different claim: asked again
