@@ -15,13 +15,16 @@ from grader.transcripts import (
     Format,
     Role,
     Turn,
+    asking_sentence,
     asks,
     assign_roles,
     is_clarifying_question,
+    is_closing,
     is_new_question,
     is_small_talk,
     merge_runs,
     parse_turns,
+    points_back,
 )
 
 
@@ -71,30 +74,57 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
     matches = _match_questions(grader, asked)
     result: list[MatchedExchange] = []
     current: MatchedExchange | None = None
+    # A candidate's question before any answer is held back: if the interviewer then replies
+    # without moving on, it was a clarifying question; if the interviewer moves on, it was the
+    # answer, ending unsure ("I'm not sure. Maybe when the dataset is small?").
+    held: str | None = None
     for turn in turns:
         if roles[turn.speaker] == "interviewer":
             match = matches[turn.text]
-            if match.question is None and is_small_talk(turn.text):
+            if match.question is None and is_closing(turn.text):
+                if current is not None and held is not None:
+                    current.exchange.answer_parts.append(held)
+                current, held = None, None  # what the candidate says next is not an answer
+                continue
+            if match.question is None and _is_chatter(turn.text, opening=current is None):
                 continue
             if current is None:
                 starts_new = True
             elif match.question is not None:
-                starts_new = match.question != current.match.question
+                starts_new = match.question != current.match.question and not (
+                    current.exchange.answer_parts and points_back(turn.text)
+                )
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question
             else:
                 starts_new = is_new_question(turn.text)
             if starts_new:
+                if current is not None and held is not None:
+                    current.exchange.answer_parts.append(held)
                 current = MatchedExchange(Exchange(turn.text), match)
                 result.append(current)
             else:
                 assert current is not None
                 current.exchange.follow_ups.append(turn.text)
+            held = None
         elif current is not None:
-            if is_small_talk(turn.text) or (is_clarifying_question(turn.text) and not current.exchange.answer_parts):
+            if is_small_talk(turn.text):
+                continue
+            if is_clarifying_question(turn.text) and not current.exchange.answer_parts:
+                held = turn.text
                 continue
             current.exchange.answer_parts.append(turn.text)
+    if current is not None and held is not None:
+        current.exchange.answer_parts.append(held)
     return result
+
+
+def _is_chatter(text: str, opening: bool) -> bool:
+    """Greetings, audio and screen checks ("Okay, the recording is on. Can you see my
+    screen?"), and before the first question anything that asks nothing (introductions)."""
+    if is_small_talk(text) or is_small_talk(asking_sentence(text)):
+        return True
+    return opening and not (asks(text) or is_new_question(text))
 
 
 def _join_interviewer_runs(turns: list[Turn], roles: dict[str, Role]) -> list[Turn]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from grader.errors import InputError
+from grader.segment import detect_language, sentences
 
 Role = Literal["interviewer", "candidate"]
 Format = Literal["text", "json", "vtt", "srt"]
@@ -48,9 +49,26 @@ _TAG = re.compile(r"<[^>]+>")
 _SMALL_TALK = re.compile(
     r"(hear me|see my screen|can you hear|hello|^hi\b|good (morning|afternoon|evening)|\bthank(s|\s+you)\b(?!\s+to\b)|"
     r"let'?s (start|begin|move on|continue)|nice to meet|ready\??$|any questions for (me|us)|that'?s all|bye|"
-    r"听得到|听得见|能听到|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
-    r"聞こえ|こんにちは|よろしく|ありがとう|始めましょう|次の質問|お疲れ|"
-    r"слышно|слышите|здравствуй|привет|добрый (день|вечер)|спасибо|начн[её]м|следующий вопрос|до свидания)",
+    r"how('?s| is| are) (your (day|week|weekend|morning)|you( doing)?\b|it going)|welcome|on mute|ready to (begin|start|go)|shall we (begin|start)|can you see (it|me)\b|"
+    r"听得到|听得见|能听到|听得清|看得到|看到我的屏幕|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
+    r"聞こえ|音声(は|が)?(大丈夫|聞こえ)|画面(は|が)?(見え|共有)|こんにちは|よろしく|ありがとう|始めましょう|次の質問|お疲れ|"
+    r"слышно|слышите|(вам|тебе|мне) (меня )?видно|экран видно|видно экран|здравствуй|привет|добрый (день|вечер)|спасибо|начн[её]м|следующий вопрос|до свидания|как (дела|ваши дела))",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"(questions? for (me|us)|do you have (any )?questions|that'?s (all|it) (from me|from my side|for (today|now))|"
+    r"(有|还有)?什么(问题|想问)|想问我们|今天就到这里|"
+    r"何か質問(は|が)?(あります|ございます)|質問はありますか|本日は以上|"
+    r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",
+    re.IGNORECASE,
+)
+"""The interviewer handing over at the end ("Any questions for us?"): what follows is not an
+answer to the last question."""
+# "Why does ReLU help there?": a why-question pointing back at the answer just given, which may
+# name another catalogue topic but is a follow-up on this one.
+_BACK_REFERENCE = re.compile(
+    r"^(why|how come|почему|зачем|为什么|为啥|なぜ|どうして).*"
+    r"(\b(there|then|that|this|it|those|these)\b|тогда|это|там|так|那|这|それ|その|そこ)",
     re.IGNORECASE,
 )
 _FOLLOW_UP = re.compile(
@@ -115,6 +133,8 @@ def _turns_from_json(text: str) -> list[Turn]:
         if not isinstance(item, dict):
             continue
         speaker, content = _first(item, _JSON_SPEAKER), _first(item, _JSON_TEXT)
+        if str(speaker).strip().lower() == "system":
+            continue  # a chat model's instructions, not something said in the interview
         if isinstance(content, str) and content.strip():
             turns.append(Turn(str(speaker).strip(), content.strip()))
     return _merge_consecutive(turns)
@@ -239,9 +259,16 @@ def parse_turns(text: str, fmt: Format | None = None, filename: str = "") -> lis
             raise
         detected, turns = "text", _turns_from_text(text)
     if not turns:
-        raise InputError(f"no speaker turns found (format {detected}); expected lines like 'Interviewer: ...'")
+        raise InputError(f"no speaker turns found (format {detected}); expected {_EXPECTED[detected]}")
     return turns
 
+
+_EXPECTED: dict[str, str] = {
+    "text": "lines like 'Interviewer: ...'",
+    "json": 'a list of {"speaker": ..., "text": ...} objects (or "role"/"content")',
+    "vtt": "cues with a speaker ('<v Name>' or 'Name: ...')",
+    "srt": "cues with a speaker ('Name: ...')",
+}
 
 _PAIRED_LETTERS = ({"q", "a"}, {"в", "о"})
 """Single-letter labels are roles only in pairs: "Q:"/"A:" is an interview, while diarisation
@@ -322,10 +349,31 @@ _REQUEST = re.compile(
 
 
 def is_follow_up(text: str) -> bool:
-    short = len(text.split()) <= 6 if re.search(r"[A-Za-zА-Яа-я]", text) else len(text) <= 12
+    # Length by the dominant script: "dropout 的原理是什么？" is two "words" but a full question.
+    short = len(text) <= 12 if detect_language(text) in ("zh", "ja") else len(text.split()) <= 6
     return short or bool(_FOLLOW_UP.search(text.strip()))
 
 
+def points_back(text: str) -> bool:
+    """A short why-question about what was just said ("Why does ReLU help there?",
+    "Почему тогда ReLU помогает?"): it stays in its exchange even when it names another topic."""
+    text = text.strip()
+    short = len(text) <= 30 if detect_language(text) in ("zh", "ja") else len(text.split()) <= 10
+    return short and bool(_BACK_REFERENCE.search(text))
+
+
+def asking_sentence(text: str) -> str:
+    """The last sentence that asks something ("Okay, the recording is on. Can you see my
+    screen?" -> "Can you see my screen?"), or the whole text if none does."""
+    return next((s for s in reversed(sentences(text)) if asks(s)), text)
+
+
+def is_closing(text: str) -> bool:
+    """The interviewer's closing hand-over ("That's all from me. Any questions for us?")."""
+    return bool(_CLOSING.search(asking_sentence(text)))
+
+
 def is_clarifying_question(text: str) -> bool:
-    """A candidate's short question back to the interviewer, not part of the answer."""
+    """A candidate's short question back to the interviewer, not part of the answer (if the
+    interviewer then answers it: see `transcript_grading.split_exchanges`)."""
     return len(text) < 100 and text.rstrip().endswith(("?", "？"))

@@ -56,6 +56,8 @@ def test_json_jsonl_vtt_srt() -> None:
 def test_no_turns_is_a_clear_error() -> None:
     with pytest.raises(InputError, match="no speaker turns"):
         parse_turns("just some prose without any labels")
+    with pytest.raises(InputError, match=r"format json\); expected a list of"):
+        parse_turns('{"foo": 1}', filename="x.json")
 
 
 def test_meeting_exports_with_timestamps() -> None:
@@ -137,6 +139,51 @@ def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
     assert "running mean" in first.answer  # the follow-up's answer stays in the exchange
     assert "Do you mean" not in second.answer  # a clarifying question is not graded
     assert "recommendation system" in third.answer
+
+
+def test_openings_closings_back_references_and_unsure_answers(grader: Grader) -> None:
+    """What a probe of new transcripts got wrong: audio checks and introductions listed as
+    exchanges, the closing hand-over's reply graded as an answer, a why-follow-up naming ReLU
+    split off as its own question, an answer ending in "?" dropped as a clarifying question,
+    and a code-switched zh question taken for a short follow-up."""
+    text = (
+        "Sarah: Hi Lena, welcome. I'm Sarah, and this is Mark, he'll ask a few questions as well.\n"
+        "Lena: Hi, nice to meet you both.\n"
+        "Sarah: Okay, I think the recording is on. Can you see my screen?\n"
+        "Lena: Yes, I can see it.\n"
+        "Sarah: Why do gradients vanish in deep networks with sigmoid activations?\n"
+        "Lena: The sigmoid derivative is at most 0.25, so backprop multiplies many small factors and the early layers get almost no gradient.\n"
+        "Sarah: Why does ReLU help there?\n"
+        "Lena: Its derivative is exactly 1 for positive inputs, so the product does not shrink.\n"
+        "Mark: When would it be better not to use momentum?\n"
+        "Lena: Do you mean in general?\n"
+        "Mark: Yes, in general.\n"
+        "Lena: I'm not sure. Maybe when the dataset is small?\n"
+        "Sarah: Thanks Lena, that's all from my side. Do you have any questions for us?\n"
+        "Lena: No, I think I'm good. What does the team work on day to day, mostly vision?\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] in (["vanishing-gradient", "momentum-when-not"], ["activation-vanishing", "momentum-when-not"])
+    first, second = (e.exchange for e in exchanges)
+    assert first.follow_ups == ["Why does ReLU help there?"] and "exactly 1" in first.answer
+    assert "Do you mean" not in second.answer and second.answer == "I'm not sure. Maybe when the dataset is small?"
+    assert all("team work on" not in e.exchange.answer for e in exchanges)
+    zh = (
+        "面试官：batch normalization 为什么重要？\n"
+        "候选人：它用 mini-batch 的均值和方差做归一化，训练更稳定，可以用更大的学习率。\n"
+        "面试官：dropout 的原理是什么？\n"
+        "候选人：训练时随机把一部分神经元的输出置零，防止过拟合。\n"
+    )
+    assert [e.match.question for e in split_exchanges(grader, zh)] == ["batchnorm", None]
+    chat = "\n".join(json.dumps(m, ensure_ascii=False) for m in (
+        {"role": "system", "content": "You are a technical interviewer. Ask one question at a time."},
+        {"role": "assistant", "content": "Hello! I'll be your interviewer today. Are you ready to begin?"},
+        {"role": "user", "content": "Yes, ready."},
+        {"role": "assistant", "content": "What is SGD?"},
+        {"role": "user", "content": "Gradient descent on one random example or mini-batch at a time."},
+    ))  # fmt: skip
+    (only,) = split_exchanges(grader, chat, filename="chat.jsonl")  # no system prompt, no "ready?"
+    assert only.exchange.question_text == "What is SGD?"
 
 
 @pytest.mark.parametrize(
