@@ -113,7 +113,7 @@ def decode_bytes(data: bytes, name: str) -> str:
     best_score, *_, best = max(ranked, default=(0.0, 0, False, 0, None))
     if best is None or best_score < 0.75:
         if has_nul:
-            raise InputError(f"{name}: looks like a binary file, not a text answer")
+            raise InputError(f"{name}: looks like a binary file, not text")
         raise InputError(f"{name}: cannot detect the text encoding (save it as UTF-8)")
     return best
 
@@ -137,7 +137,7 @@ def read_answer(source: str) -> str:
         name = source
     text = decode_bytes(data, name)
     if "\x00" in text:
-        raise InputError(f"{name}: looks like a binary file, not a text answer")
+        raise InputError(f"{name}: looks like a binary file, not text")
     return text
 
 

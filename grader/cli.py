@@ -279,7 +279,8 @@ def transcript_command(files: tuple[Path, ...], out_path: Path | None, html_path
     for line in summary.lines:
         click.echo(line)
     if summary.failed:
-        raise click.ClickException(f"{summary.failed} of {len(files)} file(s) failed (the others were graded)")
+        others = " (the others were graded)" if summary.failed < len(files) else ""
+        raise click.ClickException(f"{summary.failed} of {len(files)} file(s) failed{others}")
 
 
 @main.command("eval")

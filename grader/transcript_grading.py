@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.api import Grader, GradeRequest
-from grader.errors import GraderError
+from grader.errors import GraderError, InputError
 from grader.matching import Match
 from grader.results import Grade
 from grader.segment import detect_language, sentences
@@ -69,6 +69,9 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
     starts one, follow-ups on the same topic stay in it, small talk is dropped."""
     turns = parse_turns(text, fmt, filename)
     roles = assign_roles(turns)
+    for role, missing in (("candidate", "answers"), ("interviewer", "questions")):
+        if role not in roles.values():
+            raise InputError(f"only one side of the interview found: no {role} {missing} (check the speaker labels)")
     turns = _join_interviewer_runs(turns, roles)
     asked = [t.text for t in turns if roles[t.speaker] == "interviewer"]
     matches = _match_questions(grader, asked)

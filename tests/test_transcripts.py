@@ -184,6 +184,8 @@ def test_openings_closings_back_references_and_unsure_answers(grader: Grader) ->
     ))  # fmt: skip
     (only,) = split_exchanges(grader, chat, filename="chat.jsonl")  # no system prompt, no "ready?"
     assert only.exchange.question_text == "What is SGD?"
+    with pytest.raises(InputError, match="no candidate answers"):
+        split_exchanges(grader, "Interviewer: What is batch normalization?\nInterviewer: And why does it help?\n")
 
 
 @pytest.mark.parametrize(
