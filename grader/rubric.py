@@ -81,7 +81,8 @@ class QuestionText(BaseModel):
 
 class AskedAs(BaseModel):
     """Indirect ways interviewers ask the question: scenarios and symptoms that do not name
-    the concept ("the first layers barely change during training: why?"). Used only to match
+    the concept ("the first layers barely change during training: why?"), and the question with
+    its abbreviations spelled out where the catalogue uses them ("GD", "SGD"). Used only to match
     questions to rubrics (matching.py), never to score answers."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
