@@ -113,9 +113,12 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
         elif current is not None:
             if is_small_talk(turn.text):
                 continue
-            if is_clarifying_question(turn.text) and not current.exchange.answer_parts:
+            if is_clarifying_question(turn.text) and not current.exchange.answer_parts and held is None:
                 held = turn.text
                 continue
+            if held is not None:  # the candidate went on without a reply: it was part of the answer
+                current.exchange.answer_parts.append(held)
+                held = None
             current.exchange.answer_parts.append(turn.text)
     if current is not None and held is not None:
         current.exchange.answer_parts.append(held)

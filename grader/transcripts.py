@@ -57,7 +57,7 @@ _SMALL_TALK = re.compile(
 )
 _CLOSING = re.compile(
     r"(questions? for (me|us)|do you have (any )?questions|that'?s (all|it) (from me|from my side|for (today|now))|"
-    r"(有|还有)?什么(问题|想问)|想问我们|今天就到这里|"
+    r"你(还)?有(没有)?什么(问题|想问|要问)|想问我们|今天就到这里|"
     r"何か質問(は|が)?(あります|ございます)|質問はありますか|本日は以上|"
     r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",
     re.IGNORECASE,

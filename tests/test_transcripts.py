@@ -13,7 +13,7 @@ from grader import Grader
 from grader.errors import InputError
 from grader.report_html import render_candidate
 from grader.transcript_grading import grade_transcript, split_exchanges
-from grader.transcripts import assign_roles, detect_format, is_new_question, is_small_talk, parse_turns
+from grader.transcripts import assign_roles, detect_format, is_closing, is_new_question, is_small_talk, parse_turns
 
 from conftest import ROOT
 
@@ -184,6 +184,15 @@ def test_openings_closings_back_references_and_unsure_answers(grader: Grader) ->
     ))  # fmt: skip
     (only,) = split_exchanges(grader, chat, filename="chat.jsonl")  # no system prompt, no "ready?"
     assert only.exchange.question_text == "What is SGD?"
+    went_on = split_exchanges(grader, (
+        "Interviewer: Why does batch norm help training?\n"
+        "Candidate: Do you mean batch norm specifically?\n"
+        "Candidate: Anyway, it normalizes each layer's inputs over the mini-batch.\n"
+        "Interviewer: What goes wrong with a learning rate at either extreme?\n"
+        "Candidate: Too high and it diverges.\n"
+    ))  # fmt: skip
+    assert went_on[0].exchange.answer.startswith("Do you mean")  # no reply: kept, in order
+    assert not is_closing("过拟合会带来什么问题？") and is_closing("好的，今天就到这里，你有什么问题想问我们吗？")
     with pytest.raises(InputError, match="no candidate answers"):
         split_exchanges(grader, "Interviewer: What is batch normalization?\nInterviewer: And why does it help?\n")
 
