@@ -256,7 +256,8 @@ def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             others = ", ".join(f"{q} {s:.2f}" for q, s in matched.alternatives)
-            click.echo(f"{matched.question or '(no match)'}  {matched.similarity:.2f}   next: {others}")
+            label = "next" if matched.question else "nearest"
+            click.echo(f"{matched.question or '(no match)'}  {matched.similarity:.2f}   {label}: {others}")
 
 
 @main.command("transcript")

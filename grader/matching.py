@@ -25,7 +25,8 @@ class Match:
     """Matched rubric id, or None when nothing is close enough."""
     similarity: float
     alternatives: list[tuple[str, float]]
-    """The next-best rubric ids with their similarities."""
+    """The next-best rubric ids with their similarities (unmatched: the nearest ones, first
+    the one whose similarity is reported)."""
 
 
 def match_questions(
@@ -53,6 +54,9 @@ def match_questions(
         for row, i in enumerate(to_embed):
             order = np.argsort(-per_rubric[row])
             best = float(per_rubric[row, order[0]])
-            alts = [(ids[j], round(float(per_rubric[row, j]), 4)) for j in order[1 : 1 + alternatives]]
-            results[i] = Match(ids[order[0]] if best >= threshold else None, round(best, 4), alts)
+            matched = best >= threshold
+            # Unmatched, the nearest rubric leads the alternatives: its similarity is the one reported.
+            first = 1 if matched else 0
+            alts = [(ids[j], round(float(per_rubric[row, j]), 4)) for j in order[first : first + alternatives]]
+            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts)
     return [r for r in results if r is not None]

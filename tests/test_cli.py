@@ -111,6 +111,8 @@ def test_match_stdin_json_lines() -> None:
     # One output line per input line, blank ones included, so a pipeline can zip them.
     assert [r["question"] for r in rows] == ["batchnorm", None, "learning-rate", None]
     assert all({"question", "similarity", "alternatives"} <= set(r) for r in rows)
+    pizza = rows[3]  # unmatched: the nearest rubric, whose similarity is reported, comes first
+    assert pizza["alternatives"][0]["similarity"] == pizza["similarity"]
 
 
 def test_batch_with_a_bad_line_keeps_the_good_ones_and_exits_non_zero(tmp_path: Path) -> None:
