@@ -25,6 +25,7 @@ from grader.transcripts import (
     merge_runs,
     parse_turns,
     points_back,
+    without_question_number,
 )
 
 
@@ -144,7 +145,8 @@ def _question_variants(text: str) -> list[str]:
     asking sentence on, with and without the sentence before it (a scenario often precedes
     "What's going on there?"). Feedback on the last answer, "Next:" and small talk come
     before the question and pull the whole turn's vector away from it."""
-    sents = sentences(text)
+    text = without_question_number(text)
+    sents = [without_question_number(s) for s in sentences(text)]
     asking = next((i for i, s in enumerate(sents) if is_new_question(s) or asks(s)), None)
     variants = [text]
     if asking is not None and len(sents) > 1:

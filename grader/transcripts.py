@@ -40,6 +40,10 @@ _CLOCK_BEFORE_COLON = re.compile(rf"\s*[\[(（]{_CLOCK}[\])）]\s*(?=[:：])")
 # A line holding only a speaker and a clock ("Sam Patel  0:07", "00:00:01 Speaker 1",
 # "张伟 00:06"): the speaker's text follows on the next lines (Otter, Teams, Feishu exports).
 _HEADER = re.compile(rf"^\s*(?:[\[(（]?{_CLOCK}[\])）]?\s+(?P<after>.+?)|(?P<before>.+?)\s+[\[(（]?{_CLOCK}[\])）]?)\s*$")
+# "Question 3:", "问题三：", "質問2：", "Вопрос 4." before a question: not part of what is asked.
+_QUESTION_NUMBER = re.compile(
+    r"^\s*(?:question|q|问题|題目|質問|問|вопрос)\s*(?:#|№)?\s*[0-9一二三四五六七八九十]+\s*[:：.)）、]\s*", re.IGNORECASE
+)
 _LIST_MARK = re.compile(r"^\s*(?:[-*+•]|>)\s+")
 _QUESTION_END = re.compile(r"[?？]|(?:か|吗|呢)[。.]?\s*$")
 _LABEL = re.compile(r"^\s*(?:\*\*|__)?\s*([^:：*_\n]{1,40}?)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(.*)$")
@@ -318,9 +322,11 @@ def assign_roles(turns: list[Turn]) -> dict[str, Role]:
 
     if "candidate" in roles.values():
         roles.update({s: "interviewer" for s in unknown})
-    elif "interviewer" in roles.values():
-        roles.update({s: "candidate" for s in unknown})
+    elif "interviewer" in roles.values() and len(unknown) == 1:
+        roles[unknown[0]] = "candidate"
     else:
+        # No labelled candidate: "HR:" beside "Tech Lead:" and "Ольга:" still has one
+        # candidate among the names (all of them used to become candidates, and nobody asked).
         candidate = min(unknown, key=lambda s: (question_share(s), -words(s)))
         roles.update({s: "candidate" if s == candidate else "interviewer" for s in unknown})
     return roles
@@ -338,7 +344,7 @@ def is_small_talk(text: str) -> bool:
 def is_new_question(text: str) -> bool:
     """An interviewer turn that asks something ("...?", "Tell me about...") rather than comments
     ("So basically the flat tails.") or asks to repeat: only those open a new exchange."""
-    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text)
+    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text) and not asks_for_more(text)
 
 
 _REQUEST = re.compile(
@@ -360,6 +366,25 @@ def points_back(text: str) -> bool:
     text = text.strip()
     short = len(text) <= 30 if detect_language(text) in ("zh", "ja") else len(text.split()) <= 10
     return short and bool(_BACK_REFERENCE.search(text))
+
+
+def without_question_number(text: str) -> str:
+    """The question without a leading "Question 3:" / "问题三：" / "Вопрос 4:"."""
+    return "\n".join(_QUESTION_NUMBER.sub("", line) for line in text.split("\n"))
+
+
+def asks_for_more(text: str) -> bool:
+    """A turn that ends asking the candidate to add to their answer ("这只是一方面……你再补充一下？",
+    "Anything to add?"): a follow-up, whatever comes before it."""
+    last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
+    return bool(_MORE.search(last_clause.strip()))
+
+
+_MORE = re.compile(
+    r"^(anything (else|to add)|can you add|could you add|what else|(你)?(再)?补充|还有(别的|其他)|展开(说|讲)|"
+    r"他に(何か)?(あります|ない)|補足|что(-то| ещ[её])? (можете )?добав|дополни)",
+    re.IGNORECASE,
+)
 
 
 def asking_sentence(text: str) -> str:

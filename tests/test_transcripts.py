@@ -13,7 +13,15 @@ from grader import Grader
 from grader.errors import InputError
 from grader.report_html import render_candidate
 from grader.transcript_grading import grade_transcript, split_exchanges
-from grader.transcripts import assign_roles, detect_format, is_closing, is_new_question, is_small_talk, parse_turns
+from grader.transcripts import (
+    assign_roles,
+    detect_format,
+    is_closing,
+    is_new_question,
+    is_small_talk,
+    parse_turns,
+    without_question_number,
+)
 
 from conftest import ROOT
 
@@ -51,6 +59,24 @@ def test_json_jsonl_vtt_srt() -> None:
     turns = parse_turns(vtt)
     assert detect_format(vtt) == "vtt" and turns[0].speaker == "Анна"
     assert any("производная почти ноль" in t.text for t in turns)  # consecutive cues merged
+
+
+def test_a_role_label_beside_names_still_finds_one_candidate_and_numbers_are_not_asked() -> None:
+    """"HR:" next to "Tech Lead:" and "Ольга:" made both names candidates: nobody asked, and
+    the transcript came out empty. Question numbers are not part of the question."""
+    text = (
+        "HR: Здравствуйте, Ольга! Со мной наш техлид Алексей.\n"
+        "Tech Lead: Что такое эпоха, и чем она отличается от итерации?\n"
+        "Ольга: Эпоха — один полный проход по обучающему набору, итерация — один шаг на одном батче.\n"
+        "Tech Lead: Как работает обратное распространение ошибки?\n"
+        "Ольга: Прямой проход, потеря, затем градиенты по цепному правилу от выхода к входу.\n"
+    )
+    roles = assign_roles(parse_turns(text))
+    assert roles == {"HR": "interviewer", "Tech Lead": "interviewer", "Ольга": "candidate"}
+    assert without_question_number("質問2：シグモイドで勾配消失が起きるのはなぜですか？") == "シグモイドで勾配消失が起きるのはなぜですか？"
+    assert without_question_number("问题三：什么是 batch normalization？") == "什么是 batch normalization？"
+    assert without_question_number("Вопрос 4. Что такое BPTT?") == "Что такое BPTT?"
+    assert without_question_number("Q3) What is an epoch?") == "What is an epoch?"
 
 
 def test_no_turns_is_a_clear_error() -> None:
@@ -193,6 +219,13 @@ def test_openings_closings_back_references_and_unsure_answers(grader: Grader) ->
     ))  # fmt: skip
     assert went_on[0].exchange.answer.startswith("Do you mean")  # no reply: kept, in order
     assert not is_closing("过拟合会带来什么问题？") and is_closing("好的，今天就到这里，你有什么问题想问我们吗？")
+    corrected = split_exchanges(grader, (
+        "面试官：为什么图像任务一般用 CNN 而不是全连接网络？\n"
+        "候选人：因为 CNN 效果更好，训练也更快。\n"
+        "面试官：这只是一方面，更关键的是局部连接和权值共享带来的好处，你再补充一下？\n"
+        "候选人：卷积核只看局部区域，而且同一个卷积核在整张图上共享权重，所以参数少很多，也更不容易过拟合。\n"
+    ))  # fmt: skip
+    assert len(corrected) == 1 and "权重" in corrected[0].exchange.answer  # the supplement stays
     with pytest.raises(InputError, match="no candidate answers"):
         split_exchanges(grader, "Interviewer: What is batch normalization?\nInterviewer: And why does it help?\n")
 
