@@ -86,8 +86,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
         if roles[turn.speaker] == "interviewer":
             match = matches[turn.text]
             if match.question is None and is_closing(turn.text):
-                if current is not None and held is not None:
-                    current.exchange.answer_parts.append(held)
+                _keep_held(current, held)
                 current, held = None, None  # what the candidate says next is not an answer
                 continue
             if match.question is None and _is_chatter(turn.text, opening=current is None):
@@ -103,8 +102,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             else:
                 starts_new = is_new_question(turn.text)
             if starts_new:
-                if current is not None and held is not None:
-                    current.exchange.answer_parts.append(held)
+                _keep_held(current, held)
                 current = MatchedExchange(Exchange(turn.text), match)
                 result.append(current)
             else:
@@ -117,13 +115,17 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             if is_clarifying_question(turn.text) and not current.exchange.answer_parts and held is None:
                 held = turn.text
                 continue
-            if held is not None:  # the candidate went on without a reply: it was part of the answer
-                current.exchange.answer_parts.append(held)
-                held = None
+            _keep_held(current, held)  # the candidate went on without a reply: it was part of the answer
+            held = None
             current.exchange.answer_parts.append(turn.text)
+    _keep_held(current, held)
+    return result
+
+
+def _keep_held(current: MatchedExchange | None, held: str | None) -> None:
+    """A held '?' turn nobody replied to was part of the answer: keep it, in its place."""
     if current is not None and held is not None:
         current.exchange.answer_parts.append(held)
-    return result
 
 
 def _is_chatter(text: str, opening: bool) -> bool:

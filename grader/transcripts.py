@@ -75,6 +75,12 @@ _BACK_REFERENCE = re.compile(
     r"(\b(there|then|that|this|it|those|these)\b|тогда|это|там|так|那|这|それ|その|そこ)",
     re.IGNORECASE,
 )
+# Asking the candidate to add to the answer, matched on a turn's last clause.
+_MORE = re.compile(
+    r"^(anything (else|to add)|can you add|could you add|what else|(你)?(再)?补充|还有(别的|其他)|展开(说|讲)|"
+    r"他に(何か)?(あります|ない)|補足|что(-то| ещ[её])? (можете )?добав|дополни)",
+    re.IGNORECASE,
+)
 _FOLLOW_UP = re.compile(
     r"^(why|how so|and |what about|can you (elaborate|explain more|give an example)|could you|for example|"
     r"go on|more detail|what if|(sorry|could you|can you).{0,40}(repeat|again|cut out|froze)|"
@@ -344,7 +350,7 @@ def is_small_talk(text: str) -> bool:
 def is_new_question(text: str) -> bool:
     """An interviewer turn that asks something ("...?", "Tell me about...") rather than comments
     ("So basically the flat tails.") or asks to repeat: only those open a new exchange."""
-    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text) and not asks_for_more(text)
+    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text)
 
 
 _REQUEST = re.compile(
@@ -354,37 +360,28 @@ _REQUEST = re.compile(
 )
 
 
+def _is_short(text: str, words: int, cjk_chars: int) -> bool:
+    """Length by the dominant script: "dropout 的原理是什么？" is two "words" but a full question."""
+    return len(text) <= cjk_chars if detect_language(text) in ("zh", "ja") else len(text.split()) <= words
+
+
 def is_follow_up(text: str) -> bool:
-    # Length by the dominant script: "dropout 的原理是什么？" is two "words" but a full question.
-    short = len(text) <= 12 if detect_language(text) in ("zh", "ja") else len(text.split()) <= 6
-    return short or bool(_FOLLOW_UP.search(text.strip()))
+    """Short, opening like a follow-up ("Why?", "Can you give an example?"), or ending by asking
+    the candidate to add to their answer ("这只是一方面……你再补充一下？", "Anything to add?")."""
+    last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
+    return _is_short(text, 6, 12) or bool(_FOLLOW_UP.search(text.strip())) or bool(_MORE.search(last_clause.strip()))
 
 
 def points_back(text: str) -> bool:
     """A short why-question about what was just said ("Why does ReLU help there?",
     "Почему тогда ReLU помогает?"): it stays in its exchange even when it names another topic."""
     text = text.strip()
-    short = len(text) <= 30 if detect_language(text) in ("zh", "ja") else len(text.split()) <= 10
-    return short and bool(_BACK_REFERENCE.search(text))
+    return _is_short(text, 10, 30) and bool(_BACK_REFERENCE.search(text))
 
 
 def without_question_number(text: str) -> str:
     """The question without a leading "Question 3:" / "问题三：" / "Вопрос 4:"."""
     return "\n".join(_QUESTION_NUMBER.sub("", line) for line in text.split("\n"))
-
-
-def asks_for_more(text: str) -> bool:
-    """A turn that ends asking the candidate to add to their answer ("这只是一方面……你再补充一下？",
-    "Anything to add?"): a follow-up, whatever comes before it."""
-    last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
-    return bool(_MORE.search(last_clause.strip()))
-
-
-_MORE = re.compile(
-    r"^(anything (else|to add)|can you add|could you add|what else|(你)?(再)?补充|还有(别的|其他)|展开(说|讲)|"
-    r"他に(何か)?(あります|ない)|補足|что(-то| ещ[её])? (можете )?добав|дополни)",
-    re.IGNORECASE,
-)
 
 
 def asking_sentence(text: str) -> str:
