@@ -19,7 +19,14 @@ import yaml
 
 from grader.embedders import Embedder
 from grader.models import grader_home
-from grader.rubric_vectors import SHIPPED_DIR, load_shipped, safe_name, save_arrays_atomically, write_shipped_arrays
+from grader.rubric_vectors import (
+    SHIPPED_DIR,
+    load_saved_arrays,
+    load_shipped,
+    safe_name,
+    save_arrays_atomically,
+    write_shipped_arrays,
+)
 
 TOPICS_FILE = Path(__file__).parent / "data" / "background_topics.yaml"
 
@@ -50,14 +57,6 @@ def _cache_file(embedder: Embedder, digest: str) -> Path:
     return grader_home() / "embeddings" / safe_name(embedder) / f"background-{digest}.npz"
 
 
-def _load(path: Path, digest: str) -> np.ndarray | None:
-    try:
-        with np.load(path) as data:
-            return data[digest].astype(np.float32) if digest in data.files else None
-    except (OSError, KeyError, ValueError):
-        return None  # missing or unreadable: encode afresh
-
-
 def background_topics(embedder: Embedder, use_cache: bool = True) -> BackgroundTopics:
     """The topics' vectors: shipped, cached, or encoded once (about 10 s on 2 cores) and cached."""
     labels, texts, digest = _texts()
@@ -65,7 +64,7 @@ def background_topics(embedder: Embedder, use_cache: bool = True) -> BackgroundT
     if use_cache:
         vectors = load_shipped(_shipped_file(embedder)).get(digest)
         if vectors is None:
-            vectors = _load(_cache_file(embedder, digest), digest)
+            vectors = load_saved_arrays(_cache_file(embedder, digest)).get(digest)
     if vectors is None:
         vectors = embedder.encode(list(texts))
         if use_cache:

@@ -127,6 +127,15 @@ def save_arrays_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     write_atomically(path, buffer.getvalue())
 
 
+def load_saved_arrays(path: Path) -> dict[str, np.ndarray]:
+    """What `save_arrays_atomically` wrote; {} when missing or unreadable (then recompute)."""
+    try:
+        with np.load(path) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError):
+        return {}
+
+
 def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = True) -> dict[str, RubricVectors]:
     """Vectors for each rubric: from the disk cache, or encoded in one batch and saved."""
     result: dict[str, RubricVectors] = {}
@@ -140,17 +149,13 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
                 shipped[f"{key}:reference"], shipped[f"{key}:asked"],
             )  # fmt: skip
             continue
-        path = _cache_file(embedder, rubric)
-        if use_cache and path.is_file():
-            try:
-                with np.load(path) as data:
-                    result[rubric.id] = RubricVectors(
-                        rubric, _split_points(rubric, data["points"]), data["questions"], data["reference"], data["asked"]
-                    )
-                    continue
-            except (OSError, KeyError, ValueError):
-                pass  # unreadable cache entry: recompute it below
-        missing.append(rubric)
+        saved = load_saved_arrays(_cache_file(embedder, rubric)) if use_cache else {}
+        if {"points", "questions", "reference", "asked"} <= saved.keys():
+            result[rubric.id] = RubricVectors(
+                rubric, _split_points(rubric, saved["points"]), saved["questions"], saved["reference"], saved["asked"]
+            )
+            continue
+        missing.append(rubric)  # not cached, or an unreadable or older cache entry: encode it below
     if missing:
         all_texts: list[str] = []
         layout: list[tuple[int, int, int, int]] = []
