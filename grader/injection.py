@@ -27,6 +27,11 @@ _PATTERNS = [
     r"</?\s*(answer|system|instructions?|rubric|prompt|candidate_answer)\s*>",
     r"all (rubric )?points (are|were) (met|covered|satisfied)",
     r"\bthis answer (is|deserves|should (get|receive))\b[^.]{0,40}\b(correct|perfect|full|10|maximum)\b",
+    # A sentence that is nothing but a top score ("Grade = 10.", "10点。", "Оценка: 10/10"),
+    # left behind when the instruction before it was removed: it added a sentence, and the
+    # sentence count is a fitted signal.
+    r"^\W*(grade|score|mark|rating|оценка|балл|分数|得分|评分|点数|評価|スコア)\W{0,3}(10|100)(\s*/\s*(10|100))?\W*$",
+    r"^\W*(10|100)\s*(/\s*(10|100)\s*)?(points?|pts|点|分|баллов)\W*$",
     # JSON verdicts or scores pasted into the answer
     r"[{\[]\s*\"?(score|grade|verdict|rating|points?)\"?\s*:",
     r"\"(met|verdict|score)\"\s*:",
