@@ -43,6 +43,9 @@ def test_clauses_split_where_a_claim_can_end() -> None:
     # Fragments too short to carry a claim join a neighbour; a decimal comma is no boundary.
     assert clauses("So, it is fine.") == ["So, it is fine."]
     assert clauses("Шаг 0,01 обычно хорош, но не всегда.") == ["Шаг 0,01 обычно хорош, но не всегда."]
+    # The subject before a copula dash names the topic and claims nothing.
+    copula = "Батч-нормализация — это слой в сети, который нормализует данные, чтобы обучение шло лучше."
+    assert clauses(copula) == ["Батч-нормализация — это слой в сети,", "который нормализует данные,", "чтобы обучение шло лучше."]
 
 
 def test_short_answers_are_also_matched_clause_by_clause() -> None:
@@ -55,8 +58,27 @@ def test_short_answers_are_also_matched_clause_by_clause() -> None:
 
 
 def test_long_run_on_sentence_is_cut_at_clauses() -> None:
-    text = "，".join(["这是一个很长的分句"] * 80) + "。"
-    assert all(len(s) <= 320 for s in sentences(text)) and len(sentences(text)) > 1
+    clause = "这是一个很长的分句"
+    pieces = sentences("，".join([clause] * 80) + "。")
+    assert len(pieces) > 1 and all(len(p) <= 50 for p in pieces)
+    assert all(p.strip("，。").split("，") == [clause] * len(p.strip("，。").split("，")) for p in pieces)  # cut between clauses
+
+
+def test_unpunctuated_speech_is_cut_into_sentence_sized_pieces() -> None:
+    spoken = (
+        "um so a neural network is uh basically a bunch of layers of neurons each neuron takes a weighted sum "
+        "of its inputs plus a bias and passes it through a nonlinearity and you stack layers input hidden output "
+        "and train the weights with backprop to map inputs to outputs"
+    )
+    pieces = sentences(spoken)
+    assert len(pieces) == 3 and " ".join(pieces) == spoken  # between words, nothing lost
+    assert all(14 <= len(p.split()) <= 20 for p in pieces)
+    zh = "梯度下降就是一种优化方法嘛就是我们有一个损失函数然后计算损失函数对参数的梯度然后沿着梯度的反方向更新参数每次走一小步这个步长就是学习率然后一直迭代直到收敛太大的话就是会震荡甚至发散"
+    assert "".join(sentences(zh)) == zh and len(sentences(zh)) == 2
+    paused = "嗯 就是 它把每一层的输入 呃 在mini batch上做归一化 减均值除以标准差 然后再乘一个gamma加一个beta 这样 嗯 每层的输入分布比较稳定 可以用更大的学习率 训练更快 还有一点正则化的效果"
+    assert len(sentences(paused)) == 2 and " ".join(sentences(paused)) == paused  # cut at a pause
+    written = "Batch normalization normalizes each feature over the mini-batch, then scales and shifts it by learned parameters."
+    assert sentences(written) == [written]  # a sentence of ordinary length is left whole
 
 
 def test_detect_language() -> None:
