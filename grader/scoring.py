@@ -102,7 +102,8 @@ wrong ones over); the other three each moved held-out QWK on eval/ (see `grade c
 - `log_sentences`: taking the best segment per point rewards length, since more sentences
   mean more chances to match, and the fit weighed it negatively (-0.28). Since short
   answers are also matched clause by clause (segment.py) that reward is gone and the fit
-  gives length a small positive weight (+0.19): longer answers tend to say more;
+  gives length a positive weight (+0.61 since long sentences are also cut): longer answers
+  tend to say more;
 - `reference_lead`: how much closer the answer's mean vector is to the reference answer's
   than to the bare question's. The plain cosine to the (English) reference scored higher
   (held-out QWK 0.860 vs 0.845) but is cross-lingual for other answers: it graded ru answers
@@ -160,6 +161,7 @@ def score_points(
         if positives and len(segments)
         else np.zeros(len(segments))
     )
+    clause_rows = np.array([seg.clause for seg in segments], dtype=bool)
     results: list[PointResult] = []
     for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
         best_index = int(per_segment.argmax()) if len(per_segment) else None
@@ -172,7 +174,12 @@ def score_points(
         else:
             # A misconception shares its topic with the correct points, so plain similarity
             # would punish correct answers; it counts only where it fits a segment better
-            # than any correct point does.
+            # than any correct point does. And only a whole sentence or window states one: a
+            # clause cut from a sentence can be a bare condition ("学习率太大的话，" matched
+            # "a higher learning rate is always better" at 0.80 in a correct answer).
+            whole = np.where(clause_rows, -1.0, per_segment)
+            best_index = int(whole.argmax()) if len(whole) and not denied[int(whole.argmax())] else None
+            best = float(whole[best_index]) if best_index is not None else 0.0
             lead = best - float(best_positive_per_segment[best_index]) if best_index is not None else 0.0
             credit = _sigmoid((best - base - params.misconception_center) / params.scale) * _sigmoid(
                 (lead - params.misconception_margin) / 0.015

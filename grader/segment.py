@@ -17,8 +17,10 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+|\n+")
 # A numbered bullet is "1." or "2)", not the start of a decimal ("0.1 is a common rate").
 _BULLET = re.compile(r"^\s*(?:[-*•▪️·]+|\d+[.)、](?!\d)|[（(]?\d+[)）])\s*")
 _CLAUSE_BREAK = re.compile(r"(?<=[,，、;；])")
-# Clause boundaries for short answers: after a comma/semicolon/colon, or before a spaced dash.
-_CLAUSE_END = re.compile(r"(?<=[,，、;；:：])|(?=\s+[—–]\s+)")
+# Clause boundaries for short answers: after a comma/semicolon/colon, before a spaced dash,
+# and at a space between two CJK characters: written zh/ja puts none there, speech-to-text
+# marks its pauses with one ("太大的话 就是会震荡 甚至发散").
+_CLAUSE_END = re.compile(r"(?<=[,，、;；:：])|(?=\s+[—–]\s+)|(?<=[\u3040-\u30ff\u4e00-\u9fff])(?=\s+[\u3040-\u30ff\u4e00-\u9fff])")
 CLAUSE_SPLIT_MAX_SENTENCES = 2
 """Answers of at most this many sentences are also matched clause by clause (see `clauses`)."""
 _MIN_CLAUSE_CHARS = {"zh": 6, "ja": 6}

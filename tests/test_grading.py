@@ -68,6 +68,19 @@ def test_misconception_costs_points(grader: Grader) -> None:
     assert penalties, bad.points
 
 
+def test_a_clause_alone_does_not_state_a_misconception(grader: Grader) -> None:
+    """The bare condition "学习率太大的话，" (if the learning rate is too high) matched the
+    misconception "a higher learning rate is always better" once short answers were also
+    matched clause by clause; the sentence it opens says the opposite."""
+    right = "学习率太大的话，就是会震荡，甚至发散，loss不降反升；太小的话就是收敛特别慢，可能还会卡在一个局部最小值或者鞍点那里出不来。"
+    wrong = "学习率越大越好，总是收敛得更快，所以应该尽量设得大。"
+    good = grader.grade(right, question="learning-rate")
+    bad = grader.grade(wrong, question="learning-rate")
+    assert max(p.credit or 0 for p in good.points if p.weight < 0) < 0.3, good.points
+    assert max(p.credit or 0 for p in bad.points if p.weight < 0) > 0.5, bad.points
+    assert good.score is not None and bad.score is not None and good.score >= bad.score + 3.0
+
+
 def test_grade_many_keeps_input_order_and_reports_bad_items(grader: Grader, batchnorm_answers) -> None:
     requests = [
         GradeRequest(answer=batchnorm_answers["en"]["correct"], question="batchnorm"),

@@ -43,6 +43,9 @@ def test_clauses_split_where_a_claim_can_end() -> None:
     # Fragments too short to carry a claim join a neighbour; a decimal comma is no boundary.
     assert clauses("So, it is fine.") == ["So, it is fine."]
     assert clauses("Шаг 0,01 обычно хорош, но не всегда.") == ["Шаг 0,01 обычно хорош, но не всегда."]
+    # Speech-to-text marks pauses in zh/ja with a space; written zh/ja has none between characters.
+    assert clauses("太大的话就是会震荡 甚至发散 然后太小的话就是收敛特别慢") == ["太大的话就是会震荡", "甚至发散 然后太小的话就是收敛特别慢"]
+    assert len(clauses("用当前 mini-batch 的均值和方差做归一化")) == 1
     # The subject before a copula dash names the topic and claims nothing.
     copula = "Батч-нормализация — это слой в сети, который нормализует данные, чтобы обучение шло лучше."
     assert clauses(copula) == ["Батч-нормализация — это слой в сети,", "который нормализует данные,", "чтобы обучение шло лучше."]
