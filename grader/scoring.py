@@ -162,6 +162,11 @@ def score_points(
         else np.zeros(len(segments))
     )
     clause_rows = np.array([seg.clause for seg in segments], dtype=bool)
+    if clause_rows.any():
+        # Only a whole sentence or window states a misconception: a clause cut from a sentence
+        # can be a bare condition ("学习率太大的话，" matched "a higher learning rate is always
+        # better" at 0.80 in a correct answer). Correct points keep their clauses.
+        sims = [row if p.weight > 0 else np.where(clause_rows, -1.0, row) for p, row in zip(vectors.rubric.points, sims)]
     results: list[PointResult] = []
     for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
         best_index = int(per_segment.argmax()) if len(per_segment) else None
@@ -174,12 +179,7 @@ def score_points(
         else:
             # A misconception shares its topic with the correct points, so plain similarity
             # would punish correct answers; it counts only where it fits a segment better
-            # than any correct point does. And only a whole sentence or window states one: a
-            # clause cut from a sentence can be a bare condition ("学习率太大的话，" matched
-            # "a higher learning rate is always better" at 0.80 in a correct answer).
-            whole = np.where(clause_rows, -1.0, per_segment)
-            best_index = int(whole.argmax()) if len(whole) and not denied[int(whole.argmax())] else None
-            best = float(whole[best_index]) if best_index is not None else 0.0
+            # than any correct point does.
             lead = best - float(best_positive_per_segment[best_index]) if best_index is not None else 0.0
             credit = _sigmoid((best - base - params.misconception_center) / params.scale) * _sigmoid(
                 (lead - params.misconception_margin) / 0.015

@@ -42,6 +42,7 @@ MAX_SEGMENT_CHARS = 320
 _LONG_SENTENCE, _LONG_SENTENCE_CJK = 35, 80
 _PIECE, _PIECE_CJK = 20, 45
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\s*\S+")
 MIN_SEGMENT_CHARS = 4
 
 
@@ -79,7 +80,7 @@ def _units(clause: str, most: float, cjk: bool) -> list[str]:
         return [clause]
     units: list[str] = []
     width = max(1, math.ceil(most))
-    for word in re.findall(r"\s*\S+", clause):
+    for word in _WORD.findall(clause):
         if cjk and _size(word, cjk) > most:
             units += [word[i : i + width] for i in range(0, len(word), width)]
         else:
