@@ -194,8 +194,8 @@ def rubrics_embed(ship: bool, judge: str, rubrics_dir: Path | None, embedder: st
     from grader.rubric_vectors import vectors_for, write_shipped
 
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
-    # Shipping encodes afresh: the caches are keyed by rubric digest, so they would carry
-    # vectors from before a change in how texts are split or embedded.
+    # Shipping encodes afresh: the caches are keyed by the texts embedded, not by how the
+    # embedder encodes them, so they would carry vectors from before a change of model code.
     vectors = vectors_for(list(grader.rubrics), grader.embedder, use_cache=False) if ship else grader.rubric_vectors
     click.echo(f"{len(vectors)} rubrics embedded with {grader.embedder.name}", err=True)
     if ship:

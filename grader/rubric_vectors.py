@@ -1,13 +1,17 @@
-"""Embeddings of rubric texts, computed once per (embedder, rubric digest) and kept on disk.
+"""Embeddings of rubric texts, computed once per (embedder, embedded texts) and kept on disk.
 
 A rubric's points never change between answers, so re-encoding them per answer would waste
-most of the grading time; the digest in the file name makes a stale cache impossible.
+most of the grading time. The cache key hashes the texts as they are embedded, after sentence
+splitting, so neither an edited rubric nor a release that splits reference answers
+differently can reuse stale vectors.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +62,14 @@ def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str], list[str], list[
     return point_texts, question_texts, sentences(rubric.reference_answer), rubric.asked_as.all()
 
 
+def vector_key(rubric: Rubric) -> str:
+    """`<id>-<hash of the embedded texts>`: the key of a rubric's vectors, shipped or cached.
+    The rubric digest alone would not do: it does not change when a new release splits the
+    reference answer into different sentences, and the old vectors would be reused."""
+    canonical = json.dumps(_texts(rubric), ensure_ascii=False)
+    return f"{rubric.id}-{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:16]}"
+
+
 def mean_direction(rows: np.ndarray) -> np.ndarray:
     """Unit vector along the mean of `rows` (zeros for no rows): one vector for a text from
     its sentences' vectors, used alike for answers and reference answers."""
@@ -69,8 +81,8 @@ def mean_direction(rows: np.ndarray) -> np.ndarray:
 
 SHIPPED_DIR = Path(__file__).parent / "data" / "vectors"
 """Precomputed vectors of the shipped rubrics for the default embedder, so that a first run
-does not spend minutes embedding 47 rubrics. Keyed by digest: an edited rubric misses and is
-recomputed into the user cache."""
+does not spend minutes embedding 47 rubrics. Keyed by `vector_key`: an edited rubric misses
+and is recomputed into the user cache."""
 
 
 def safe_name(embedder: Embedder) -> str:
@@ -78,7 +90,7 @@ def safe_name(embedder: Embedder) -> str:
 
 
 def _cache_file(embedder: Embedder, rubric: Rubric) -> Path:
-    return grader_home() / "embeddings" / safe_name(embedder) / f"{rubric.id}-{rubric.digest}.npz"
+    return grader_home() / "embeddings" / safe_name(embedder) / f"{vector_key(rubric)}.npz"
 
 
 def _shipped(embedder: Embedder) -> dict[str, np.ndarray]:
@@ -98,7 +110,7 @@ def write_shipped(vectors: dict[str, RubricVectors], embedder: Embedder) -> Path
     """Store vectors (as float16, plenty for cosines) in the package's shipped cache."""
     arrays: dict[str, np.ndarray] = {}
     for rv in vectors.values():
-        key = f"{rv.rubric.id}-{rv.rubric.digest}"
+        key = vector_key(rv.rubric)
         arrays[f"{key}:points"] = np.concatenate(rv.point_vectors)
         arrays[f"{key}:questions"] = rv.question_vectors
         arrays[f"{key}:reference"] = rv.reference_vector
@@ -142,7 +154,7 @@ def vectors_for(rubrics: list[Rubric], embedder: Embedder, use_cache: bool = Tru
     missing: list[Rubric] = []
     shipped = _shipped(embedder) if use_cache else {}
     for rubric in rubrics:
-        key = f"{rubric.id}-{rubric.digest}"
+        key = vector_key(rubric)
         if f"{key}:asked" in shipped:
             result[rubric.id] = RubricVectors(
                 rubric, _split_points(rubric, shipped[f"{key}:points"]), shipped[f"{key}:questions"],

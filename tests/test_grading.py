@@ -122,18 +122,19 @@ def test_reference_answer_grading(grader: Grader) -> None:
 
 
 def test_shipped_rubric_vectors_are_current_and_match_the_model(grader: Grader) -> None:
-    """Every shipped rubric has vectors at its current digest (re-run `grade rubrics embed
-    --ship` after editing a rubric), and they agree with a fresh encoding."""
+    """Every shipped rubric has vectors for its current texts (re-run `grade rubrics embed
+    --ship` after editing a rubric or changing sentence splitting), and they agree with a
+    fresh encoding."""
     import numpy as np
 
-    from grader.rubric_vectors import _shipped, vectors_for
+    from grader.rubric_vectors import _shipped, vector_key, vectors_for
 
     shipped = _shipped(grader.embedder)
-    missing = [r.id for r in grader.rubrics if f"{r.id}-{r.digest}:points" not in shipped]
+    missing = [r.id for r in grader.rubrics if f"{vector_key(r)}:points" not in shipped]
     assert missing == []
     rubric = grader.rubrics["batchnorm"]
     fresh = vectors_for([rubric], grader.embedder, use_cache=False)["batchnorm"]
-    stored = shipped[f"batchnorm-{rubric.digest}:points"]
+    stored = shipped[f"{vector_key(rubric)}:points"]
     cosines = np.sum(np.concatenate(fresh.point_vectors) * stored, axis=1)
     assert cosines.min() > 0.999
 
@@ -209,6 +210,18 @@ def test_an_answer_about_a_topic_outside_the_catalogue_is_flagged_off_topic(grad
     terse = grader.grade("It normalizes each layer's inputs with the batch mean and variance, so you can train faster.", question="batchnorm")
     vague = grader.grade("Training a network means minimizing a loss.", question="backprop")
     assert "off-topic" not in terse.flags and "off-topic" not in vague.flags
+
+
+def test_rubric_vectors_are_keyed_by_the_texts_embedded(grader: Grader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A release that splits reference answers differently must miss the vector caches: the
+    rubric digest alone stays the same and would reuse vectors of the old sentences."""
+    from grader import rubric_vectors
+
+    rubric = grader.rubrics["batchnorm"]
+    before = rubric_vectors.vector_key(rubric)
+    assert before.startswith("batchnorm-")
+    monkeypatch.setattr(rubric_vectors, "sentences", lambda text: [text])
+    assert rubric_vectors.vector_key(rubric) != before
 
 
 def test_shipped_background_vectors_are_current(grader: Grader) -> None:
