@@ -188,8 +188,10 @@ def test_denying_every_point_or_repeating_one_earns_nothing_extra(grader: Grader
 
 
 def test_an_answer_about_a_topic_outside_the_catalogue_is_flagged_off_topic(grader: Grader) -> None:
-    """No rubric covers GANs, attention or L1/L2, so only the background topics can tell that
-    such an answer is about something else; in any language, and naming what it answers."""
+    """No rubric covers GANs, attention, L1/L2 or transfer learning, so only the background
+    topics can tell that such an answer is about something else; in any language, and naming
+    what it answers. Transfer learning shares words with representation learning (coverage
+    0.22, over the 0.2 the check once required)."""
     answers = {
         "backprop": ("A GAN trains two networks against each other. The generator turns random noise into fake samples, "
                      "and the discriminator tries to tell real samples from fakes. They are updated in turn until the "
@@ -199,6 +201,8 @@ def test_an_answer_about_a_topic_outside_the_catalogue_is_flagged_off_topic(grad
         "batchnorm": ("L1-регуляризация добавляет к функции потерь сумму модулей весов, из-за чего многие веса становятся ровно "
                       "нулевыми и модель получается разреженной. L2 добавляет сумму квадратов весов и равномерно уменьшает все "
                       "веса, не обнуляя их; при SGD это то же самое, что weight decay.", "weight decay"),
+        "representation-learning": ("迁移学习就是把在 ImageNet 上预训练好的模型拿来，冻结前面的卷积层，"
+                                    "只把最后的全连接层换成自己的类别数再微调。", "transfer"),
     }
     for question, (answer, topic) in answers.items():
         graded = grader.grade(answer, question=question)
