@@ -84,6 +84,39 @@ def test_unpunctuated_speech_is_cut_into_sentence_sized_pieces() -> None:
     assert sentences(written) == [written]  # a sentence of ordinary length is left whole
 
 
+def test_a_claim_cut_between_speech_pieces_lies_whole_in_a_straddle() -> None:
+    spoken = (
+        "um so a neural network is uh basically a bunch of layers of neurons each neuron takes a weighted sum "
+        "of its inputs plus a bias and passes it through a nonlinearity and you stack layers input hidden output "
+        "and train the weights with backprop to map inputs to outputs"
+    )
+    claim = "each neuron takes a weighted sum"
+    assert not any(claim in piece for piece in sentences(spoken))  # the cut falls inside it
+    segs = segments(spoken)
+    assert any(claim in s.text for s in segs if s.clause and s.first == s.last)
+    assert not any(s.is_plain_sentence and claim in s.text for s in segs)  # not counted as a sentence
+    zh = "梯度下降就是一种优化方法嘛就是我们有一个损失函数然后计算损失函数对参数的梯度然后沿着梯度的反方向更新参数每次走一小步这个步长就是学习率然后一直迭代直到收敛太大的话就是会震荡甚至发散"
+    first, second = sentences(zh)
+    assert any(first[-3:] + second[:3] in s.text for s in segments(zh) if s.clause)
+    written = "Batch normalization normalizes each feature over the mini-batch. Then it scales and shifts it by learned parameters."
+    assert not any(s.clause for s in segments(written))  # sentences that end in a full stop are not joined
+
+
+def test_a_short_unpunctuated_answer_is_matched_in_overlapping_word_windows() -> None:
+    """Speech-to-text marks no clauses: a two-claim answer was one vector ("bptt" 5.2 written,
+    1.0 spoken)."""
+    spoken = (
+        "bptt это метод обучения рекуррентных сетей сеть разворачивают во времени то есть для каждого шага "
+        "последовательности получается своя копия и дальше делают обычный backpropagation по этой развёрнутой сети"
+    )
+    assert sentences(spoken) == [spoken]
+    windows = [s.text for s in segments(spoken) if s.clause]
+    assert len(windows) > 2 and all(len(w.split()) <= 10 for w in windows)
+    words = spoken.split()
+    assert all(any(" ".join(words[k : k + 5]) in w for w in windows) for k in range(len(words) - 4))  # overlap
+    assert not any(s.clause for s in segments("Too high and it diverges too low and it crawls."))  # short: left whole
+
+
 def test_detect_language() -> None:
     assert detect_language("Batch normalization matters.") == "en"
     assert detect_language("批归一化很重要，因为它能稳定训练。") == "zh"
