@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,6 +66,10 @@ class Calibration:
         return round(min(10.0, max(0.0, value)), 1)
 
 
+def _gives_judge_weight(entry: dict[str, Any]) -> bool:
+    return any(float(entry.get(name, 0.0)) > 0 for name in ("judge_weight", "misconception_penalty"))
+
+
 def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tuple[Calibration, str | None]:
     """The calibration for a combination, or the uncalibrated default with a warning."""
     path = path or DEFAULT_CALIBRATION_FILE
@@ -75,12 +80,20 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
     combinations = data.get("combinations", {})
     entry = combinations.get(combination_key(embedder, judge))
     warning = None
-    if entry is None and judge != "none" and combination_key(embedder, "none") in combinations:
-        # The embedding-only map still applies; the judge's verdicts are shown but carry no
-        # weight until a calibration has shown they help.
-        entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0, "misconception_penalty": 0.0}
-        judge = "none"
-        warning = "no calibration for this judge yet: its checks are shown but do not change the score"
+    if judge != "none" and combination_key(embedder, "none") in combinations:
+        if entry is None:
+            # The embedding-only map still applies; the judge's verdicts are shown but carry no
+            # weight until a calibration has shown they help.
+            warning = "no calibration for this judge yet: its checks are shown but do not change the score"
+        elif not _gives_judge_weight(entry):
+            # Fitted to no weight, the judge entry's map is an embedding-only fit from the day
+            # it was fitted; the embedding-only entry is refitted whenever scoring changes. The
+            # default judge's entry, fitted on 310 answers before several changes, agreed with
+            # the 394 eval/ answers at QWK 0.895 against 0.912 and over-scored injections by 0.46.
+            warning = "this judge was calibrated to carry no weight: its checks are shown but do not change the score"
+        if warning:
+            entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0, "misconception_penalty": 0.0}
+            judge = "none"
     if entry is None:
         return Calibration(UNCALIBRATED, ScoringParams()), (
             f"no calibration for embedder {embedder!r} with judge {judge!r}; "

@@ -68,6 +68,21 @@ def _calibration_with_judge(tmp_path: Path, judge_name: str, embedder: str, **bl
     return path
 
 
+def test_a_judge_fitted_to_no_weight_scores_with_the_embedding_only_calibration(grader: Grader, tmp_path: Path) -> None:
+    """Its entry's map is an embedding-only fit from the day it was fitted, staler than the
+    embedding-only entry; a judge fitted to some weight keeps its own entry."""
+    from grader.calibration import load_calibration
+
+    zero = _calibration_with_judge(tmp_path, "scripted:zero", grader.embedder.name, judge_weight=0.0, misconception_penalty=0.0, signal_intercept=-50.0)
+    calibration, warning = load_calibration(grader.embedder.name, "scripted:zero", zero)
+    assert calibration.version.endswith("|none") and warning is not None and "no weight" in warning
+    assert calibration.signal_intercept == grader.calibration.signal_intercept != -50.0
+    some = _calibration_with_judge(tmp_path, "scripted:some", grader.embedder.name, judge_weight=0.35, misconception_penalty=0.0, signal_intercept=-50.0)
+    calibration, warning = load_calibration(grader.embedder.name, "scripted:some", some)
+    assert calibration.version.endswith("|scripted:some") and warning is None
+    assert calibration.signal_intercept == -50.0 and calibration.judge_weight == 0.35
+
+
 def test_checks_move_the_score_only_by_their_fitted_weight(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
     answer = batchnorm_answers["en"]["correct"]
     plain = grader.grade(answer, question="batchnorm")
