@@ -47,6 +47,11 @@ class RubricPoint(BaseModel):
     """Relative importance; negative for a misconception that costs points when stated."""
     phrasings: dict[Lang, list[str]] = Field(default_factory=dict)
     """Optional extra phrasings of the same claim, per language, to help matching."""
+    core: dict[Lang, str] = Field(default_factory=dict)
+    """The bare claim without its explanation, per language, as a terse answer states it
+    ("The learning rate is a hyperparameter."). Scored like a phrasing, but it does not
+    compete with misconceptions or set the point's question baseline: being short, it sits
+    close to any sentence on the topic (see `RubricVectors.claim_vectors`)."""
     evidence: list[Evidence] = Field(default_factory=list)
     """Source spans the point comes from."""
 
@@ -62,8 +67,9 @@ class RubricPoint(BaseModel):
         return self.weight < 0
 
     def all_phrasings(self) -> list[str]:
-        """The English text first, then every extra phrasing."""
-        return [self.text] + [p for lang in LANGS for p in self.phrasings.get(lang, [])]
+        """The English text first, then every extra phrasing, then the core phrasings last."""
+        claim = [self.text] + [p for lang in LANGS for p in self.phrasings.get(lang, [])]
+        return claim + [self.core[lang] for lang in LANGS if lang in self.core]
 
 
 class QuestionText(BaseModel):
@@ -122,9 +128,12 @@ class Rubric(BaseModel):
     @property
     def digest(self) -> str:
         """Content hash: any change to the rubric changes it (cache key, audit trail)."""
-        # An empty `asked_as` is left out, so rubrics written before it keep their digests (and caches).
-        exclude = None if self.asked_as.all() else {"asked_as"}
-        canonical = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True, ensure_ascii=False)
+        # An empty `asked_as` or `core` is left out, so rubrics written before them keep their digests.
+        data = self.model_dump(mode="json", exclude=None if self.asked_as.all() else {"asked_as"})
+        for point in data["points"]:
+            if not point["core"]:
+                del point["core"]
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @property

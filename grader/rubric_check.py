@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from grader.corpus import Corpus
-from grader.rubric import Rubric
+from grader.rubric import LANGS, Rubric
 from grader.textnorm import normalize_for_match
 
 
@@ -95,6 +95,12 @@ def _check_one(
         seen_points.add(point.id)
         if point.weight > 0 and not point.evidence and not rubric.draft:
             add(("points", i), f"point {point.id!r} has no source evidence")
+        if point.core and point.weight < 0:
+            add(("points", i, "core"), f"misconception {point.id!r} has a core phrasing: only correct points take one")
+        elif point.core and len(point.core) < len(LANGS):
+            # A core phrasing in some languages only would favour answers in those languages.
+            missing = ", ".join(lang for lang in LANGS if lang not in point.core)
+            add(("points", i, "core"), f"point {point.id!r} has a core phrasing but none in {missing}")
         for j, ev in enumerate(point.evidence):
             if corpus is None:
                 continue

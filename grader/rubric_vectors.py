@@ -53,7 +53,16 @@ class RubricVectors:
         of the topic-level similarity every on-topic sentence has."""
         if len(self.question_vectors) == 0:
             return np.zeros(len(self.point_vectors), dtype=np.float32)
-        return np.array([float((pv @ self.question_vectors.T).max()) for pv in self.point_vectors])
+        return np.array([float((pv @ self.question_vectors.T).max()) for pv in self.claim_vectors])
+
+    @functools.cached_property
+    def claim_vectors(self) -> list[np.ndarray]:
+        """Per point: its rows without the core phrasings (which `all_phrasings` puts last).
+        A core phrasing is a few words on the point's topic, so any sentence on that topic,
+        a wrong one included, comes close to it: it may earn a point credit, but neither the
+        question baseline nor the test of whether a sentence states a misconception better
+        than a correct point uses it."""
+        return [pv[: len(pv) - len(point.core)] for pv, point in zip(self.point_vectors, self.rubric.points)]
 
 
 def _texts(rubric: Rubric) -> tuple[list[list[str]], list[str], list[str], list[str]]:

@@ -162,8 +162,14 @@ def score_points(
     if denied.any():  # "It is not true that <point>" earns nothing (negation.py)
         sims = [np.where(denied, -1.0, row) for row in sims]
     positives = [i for i, p in enumerate(vectors.rubric.points) if p.weight > 0]
+    # Which correct point a segment fits best is judged without core phrasings (RubricVectors.claim_vectors).
+    claim_sims = [
+        np.where(denied, -1.0, (segment_vectors @ vectors.claim_vectors[i].T).max(axis=1))
+        if vectors.rubric.points[i].core and len(segments) else sims[i]
+        for i in positives
+    ]  # fmt: skip
     best_positive_per_segment = (
-        np.max(np.stack([sims[i] for i in positives]), axis=0)
+        np.max(np.stack(claim_sims), axis=0)
         if positives and len(segments)
         else np.zeros(len(segments))
     )

@@ -266,7 +266,7 @@ def test_questions_asked_as_scenarios_match_their_rubric(grader: Grader) -> None
 
 def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     """Removing a rubric's `asked_as` changes neither how its answers score nor, when it was
-    empty, the digest that keys caches."""
+    empty (and no point has a core phrasing), the digest that keys caches."""
     from grader.rubric import AskedAs
     from grader.rubric_vectors import vectors_for
     from grader.scoring import score_points
@@ -274,8 +274,11 @@ def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     rubric = grader.rubrics["batchnorm"]
     bare = rubric.model_copy(update={"asked_as": AskedAs()})
     assert rubric.asked_as.all() and bare.digest != rubric.digest
-    before_asked_as = json.dumps(bare.model_dump(mode="json", exclude={"asked_as"}), sort_keys=True, ensure_ascii=False)
-    assert bare.digest == hashlib.sha256(before_asked_as.encode("utf-8")).hexdigest()[:16]
+    # The digest before `asked_as` and `core` existed: a rubric with neither keeps it.
+    plain = _without_core(bare)
+    before = plain.model_dump(mode="json", exclude={"asked_as": True, "points": {"__all__": {"core"}}})
+    before_asked_as = json.dumps(before, sort_keys=True, ensure_ascii=False)
+    assert plain.digest == hashlib.sha256(before_asked_as.encode("utf-8")).hexdigest()[:16]
     (prepared,) = grader.evidence([GradeRequest(answer=rubric.reference_answer, question="batchnorm")])
     assert not isinstance(prepared, Exception)
     params = grader.calibration.params
@@ -283,3 +286,7 @@ def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     without = score_points(prepared.segments, prepared.segment_vectors, vectors_for([bare], grader.embedder, use_cache=False)["batchnorm"], params)
     assert [p.credit for p in with_asked.points] == pytest.approx([p.credit for p in without.points], abs=1e-3)
     assert with_asked.reference_lead == pytest.approx(without.reference_lead, abs=1e-3)
+
+
+def _without_core(rubric):
+    return rubric.model_copy(update={"points": [p.model_copy(update={"core": {}}) for p in rubric.points]})

@@ -114,6 +114,20 @@ def test_point_without_evidence(tmp_path: Path) -> None:
     assert any("has no source evidence" in p for p in _problems(directory))
 
 
+def test_core_phrasing_in_some_languages_only_or_on_a_misconception(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, ["batchnorm"])
+
+    def change(data: dict) -> None:
+        data["points"][0]["core"] = {"en": "Batchnorm normalizes over the mini-batch.", "zh": "BN 用 mini-batch 的统计量归一化。"}
+        wrong = next(p for p in data["points"] if p["weight"] < 0)
+        wrong["core"] = {lang: "Batchnorm uses the test batch's statistics." for lang in ("en", "zh", "ja", "ru")}
+
+    _edit(directory / "batchnorm.yaml", change)
+    problems = _problems(directory)
+    assert any("has a core phrasing but none in ja, ru" in p for p in problems)
+    assert any("has a core phrasing: only correct points take one" in p for p in problems)
+
+
 @pytest.mark.parametrize("rubric_id", ["batchnorm", "backprop", "training-process", "dl-vs-ml"])
 def test_merged_questions_cite_every_source(rubric_id: str) -> None:
     data = yaml.safe_load((ROOT / "rubrics" / f"{rubric_id}.yaml").read_text(encoding="utf-8"))
