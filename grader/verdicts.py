@@ -6,7 +6,11 @@ Rules (from what small judges actually do):
 - each point needs a known id and a verdict in met/partial/missing; anything else leaves
   that point unscored, never "missing";
 - a quote must occur in the answer (after NFKC normalisation): a quote copied from the rubric
-  or translated downgrades the verdict one level.
+  or translated downgrades the verdict one level;
+- a reply that gives every point the same verdict other than "missing", correct points and
+  misconceptions alike, judges nothing and is unusable: it credits the answer with a claim and
+  with the wrong claims beside it. The default 1.5B judge does this (all "met" on a wrong
+  learning-rate answer, all "partial" on a right one), depending on what it evaluated before.
 
 Yes/no checks are validated here too: the first reply token's alternatives must include a
 yes or a no word, else the point is unscored.
@@ -73,6 +77,7 @@ def parse_verdicts(raw: str, rubric: Rubric, answer: str) -> JudgeVerdicts | Non
         return None
     known = {p.id for p in rubric.points}
     points: dict[str, PointVerdict] = {}
+    given: dict[str, str] = {}  # the judge's own verdicts, before any downgrade
     for item in data["points"]:
         if not isinstance(item, dict):
             continue
@@ -83,14 +88,21 @@ def parse_verdicts(raw: str, rubric: Rubric, answer: str) -> JudgeVerdicts | Non
         raw_quote = item.get("quote")
         quote = raw_quote if isinstance(raw_quote, str) else ""
         found = occurs_in(quote, answer) if quote else False
+        given[point_id] = verdict
         level: Verdict = verdict  # type: ignore[assignment]
         if level != "missing" and not found:
             level = _downgrade(level)
         points[point_id] = PointVerdict(level, str(item.get("reason", ""))[:500], quote[:300], found)
-    if not points:
+    if not points or _judges_nothing(given, rubric):
         return None
     flag = data.get("instructions_to_grader")
     return JudgeVerdicts(points, flag is True)
+
+
+def _judges_nothing(given: dict[str, str], rubric: Rubric) -> bool:
+    """One verdict, not "missing", for correct points and misconceptions alike."""
+    signs = {p.weight > 0 for p in rubric.points if p.id in given}
+    return len(set(given.values())) == 1 and "missing" not in given.values() and signs == {True, False}
 
 
 YES_WORDS = frozenset({"yes", "y", "да", "是", "はい"})

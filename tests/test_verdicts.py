@@ -64,11 +64,23 @@ def test_reply_to_verdicts(name: str, raw: str, expected: dict[str, str]) -> Non
         reply(),
         json.dumps({"points": "met"}),
         reply(p("nope", "met")),
+        reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("faster", "met", "训练更快"), p("weights-myth", "met")),
+        reply(p("normalizes", "partial"), p("weights-myth", "partial")),
     ],
-    ids=["truncated", "prose only", "empty", "no points", "points not a list", "only unknown ids"],
+    ids=["truncated", "prose only", "empty", "no points", "points not a list", "only unknown ids",
+         "every point met, the misconception too", "every point partial, the misconception too"],
 )
 def test_unusable_replies_are_unscored(raw: str) -> None:
     assert parse_verdicts(raw, RUBRIC, ANSWER) is None
+
+
+def test_one_verdict_for_everything_is_a_judgement_only_when_it_is_missing_or_no_misconception_is_asked() -> None:
+    # Nothing stated: all "missing" is a real verdict. All "met" over correct points only is
+    # a good answer, not a degenerate reply.
+    nothing = parse_verdicts(reply(p("normalizes", "missing"), p("faster", "missing"), p("weights-myth", "missing")), RUBRIC, ANSWER)
+    assert nothing is not None and {v.verdict for v in nothing.points.values()} == {"missing"}
+    good = parse_verdicts(reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("faster", "met", "训练更快")), RUBRIC, ANSWER)
+    assert good is not None and {v.verdict for v in good.points.values()} == {"met"}
 
 
 def test_instruction_flag_is_read() -> None:
@@ -99,7 +111,7 @@ def test_a_quote_not_in_the_answer_is_not_shown_as_evidence() -> None:
     from grader.results import PointResult
     from grader.scoring import apply_verdicts
 
-    verdicts = parse_verdicts(reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("weights-myth", "met", "BN normalizes the weights.")), RUBRIC, ANSWER)
+    verdicts = parse_verdicts(reply(p("normalizes", "met", "把每层的激活在小批量上归一化"), p("weights-myth", "met", "BN normalizes the weights."), p("faster", "missing")), RUBRIC, ANSWER)
     points = [PointResult(id=pt.id, text=pt.text, weight=pt.weight, credit=0.5, similarity=0.8, evidence=None) for pt in RUBRIC.points]
     shown = {pt.id: pt for pt in apply_verdicts(points, verdicts)}
     assert shown["normalizes"].judge_quote == "把每层的激活在小批量上归一化"
