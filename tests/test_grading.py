@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,3 +291,51 @@ def test_asked_as_is_for_matching_only(grader: Grader) -> None:
 
 def _without_core(rubric):
     return rubric.model_copy(update={"points": [p.model_copy(update={"core": {}}) for p in rubric.points]})
+
+
+def _scored(grader: Grader, answer: str, question: str, rubric=None):
+    """score_points on the answer, against the shipped rubric or `rubric` (vectors encoded afresh)."""
+    from grader.rubric_vectors import vectors_for
+    from grader.scoring import score_points
+
+    (prepared,) = grader.evidence([GradeRequest(answer=answer, question=question)])
+    assert not isinstance(prepared, Exception)
+    vectors = prepared.vectors if rubric is None else vectors_for([rubric], grader.embedder, use_cache=False)[question]
+    return score_points(prepared.segments, prepared.segment_vectors, vectors, grader.calibration.params)
+
+
+def test_core_phrasings_credit_terse_answers(grader: Grader) -> None:
+    """Point texts explain ("...; more layers let the MLP learn more complex dependencies but
+    increase the risk of overfitting"), so a bare list of the right names matched them poorly;
+    the core phrasings state the claims alone. Measured when written: raw +0.08, +0.06, +0.04,
+    +0.04 on these four answers (a grade point is about 0.08 raw)."""
+    terse = [
+        ("mlp-hyperparameters", "- number of hidden layers\n- neurons per layer\n- activation function\n- learning rate\n- batch size\n- number of epochs"),
+        ("mlp-hyperparameters", "隐藏层数、每层神经元数、激活函数、学习率、批大小、训练轮数。"),
+        ("batchnorm", "Normalizes each layer's inputs over the mini-batch, learnable scale and shift, allows higher learning rates, faster training, slight regularization."),
+        ("learning-rate", "Step size of the updates. Too high: overshoot and diverge. Too low: very slow convergence."),
+    ]
+    gains = []
+    for question, answer in terse:
+        rubric = grader.rubrics[question]
+        assert all(set(p.core) == {"en", "zh", "ja", "ru"} for p in rubric.positive_points)
+        gains.append(_scored(grader, answer, question).raw_score - _scored(grader, answer, question, _without_core(rubric)).raw_score)
+    assert min(gains) > 0.01 and sum(gains) / len(gains) > 0.04, gains
+
+
+def test_core_phrasings_do_not_shield_a_misconception(grader: Grader) -> None:
+    """A core phrasing is a few words on the point's topic, close to a wrong sentence on that
+    topic too. Were cores to count in the "does a correct point fit this sentence better" test,
+    the confidently wrong parity group p04 ("backprop learns without gradient descent, nudging
+    each weight by an epsilon") would lose its misconception: in ru, credit 0.88 -> 0.31 and
+    the grade 2.0 -> 3.6 when that was tried."""
+    from grader.evaluation import load_samples
+
+    group = [s for s in load_samples(Path(__file__).parents[1] / "eval" / "samples") if s.id.startswith("p04-")]
+    assert len(group) == 4 and {s.question for s in group} == {"backprop"}
+    bare = _without_core(grader.rubrics["backprop"])
+    for sample in group:
+        with_core = _scored(grader, sample.answer, "backprop")
+        without = _scored(grader, sample.answer, "backprop", bare)
+        assert with_core.misconception > 0.5, sample.id
+        assert with_core.misconception == pytest.approx(without.misconception, abs=1e-3), sample.id
