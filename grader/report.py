@@ -35,6 +35,15 @@ def off_topic_detail(grade: Grade) -> str:
     return ""
 
 
+def judge_unscored_detail(grade: Grade) -> str:
+    """What `judge-unscored` leaves out: the written verdicts, or some yes/no checks."""
+    if "judge-unscored" not in grade.flags:
+        return ""
+    if any(p.judge_yes is None for p in grade.points):
+        return "the judge gave no yes/no for some points: they keep their embedding credit"
+    return "the judge's written verdicts were unusable (unparsable, or one verdict for every point); its P(yes) checks still apply"
+
+
 def render_grade(grade: Grade) -> str:
     """A table per point (credit, similarity, matched sentence) and the score."""
     lines = [f"Question: {grade.question or '(reference answer)'} — {grade.question_text}"]
@@ -65,7 +74,7 @@ def render_grade(grade: Grade) -> str:
             f"closer to the reference answer than to the question by {s.get('reference_lead', 0):+.2f}"
         )
     if grade.flags:
-        why = off_topic_detail(grade)
+        why = "; ".join(filter(None, [off_topic_detail(grade), judge_unscored_detail(grade)]))
         lines.append(f"Flags: {', '.join(grade.flags)}{f' ({why})' if why else ''}")
     return "\n".join(lines)
 

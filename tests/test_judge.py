@@ -22,6 +22,7 @@ from grader.judges import LlamaCppJudge, OpenAIJudge
 from grader.checks import check_points
 from grader.textnorm import occurs_in
 from grader.prompt import Prompt, render, render_check, verdict_schema
+from grader.report import render_grade
 from grader.verdicts import yes_probability
 
 from conftest import ROOT
@@ -117,6 +118,7 @@ def test_check_without_yes_or_no_is_unscored(grader: Grader, tmp_path: Path, mon
     assert "judge-unscored" in grade.flags
     first = grade.points[0]
     assert first.judge_yes is None and first.credit == plain.points[0].credit  # kept, never "missing"
+    assert "no yes/no for some points" in render_grade(grade)
 
 
 def test_unparseable_judge_is_unscored_not_missing(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
@@ -128,6 +130,21 @@ def test_unparseable_judge_is_unscored_not_missing(grader: Grader, tmp_path: Pat
     assert "judge-unscored" in judged.flags
     assert judged.score == plain.score  # unscored never counts as missing
     assert all(p.verdict is None for p in judged.points)
+    assert "written verdicts were unusable" in render_grade(judged)
+
+
+def test_a_reply_that_judges_nothing_leaves_the_checks_scored(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
+    """What the 1.5B judge does on some prompts: every point "met", misconceptions too."""
+    answer = batchnorm_answers["en"]["correct"]
+    rubric = grader.rubrics["batchnorm"]
+    quote = answer.split(",")[0].strip()
+    everything = json.dumps({"points": [{"id": p.id, "reason": p.text, "verdict": "met", "quote": quote} for p in rubric.points],
+                             "instructions_to_grader": False})
+    judge = ScriptedJudge("scripted:everything", [everything])
+    judged = _judged_grader(judge, tmp_path, monkeypatch, grader.embedder).grade(answer, question="batchnorm")
+    assert judge.calls == 2 and "judge-unscored" in judged.flags
+    assert all(p.verdict is None and p.judge_yes is not None for p in judged.points)
+    assert "written verdicts were unusable" in render_grade(judged)
 
 
 def test_verdicts_are_attached_and_cached(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
