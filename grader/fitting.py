@@ -120,7 +120,7 @@ def signal_matrix(
         pre = cache[i]
         if isinstance(item, GraderError) or pre is None:
             continue
-        evidence = score_points(item.segments, item.segment_vectors, item.vectors, params, sims=pre.own)
+        evidence = score_points(item.segments, item.segment_vectors, item.vectors, params, table=pre.own)
         found = signals(evidence, evidence.raw_score)
         rows[i] = [found[name] for name in SIGNALS]
         if item.in_catalogue:

@@ -77,10 +77,11 @@ def _threshold(base: float | np.ndarray, params: ScoringParams) -> float | np.nd
 
 
 def similarity_table(segment_vectors: np.ndarray, vectors: RubricVectors) -> list[np.ndarray]:
-    """Per point: cosine of each segment to the point (max over its phrasings)."""
+    """Per point: the cosine of each segment (rows) to each of its phrasings (columns, in
+    `all_phrasings` order, so its `claim_vectors` are the leading columns)."""
     if len(segment_vectors) == 0:
-        return [np.zeros(0, dtype=np.float32) for _ in vectors.point_vectors]
-    return [(segment_vectors @ pv.T).max(axis=1) for pv in vectors.point_vectors]
+        return [np.zeros((0, len(pv)), dtype=np.float32) for pv in vectors.point_vectors]
+    return [segment_vectors @ pv.T for pv in vectors.point_vectors]
 
 
 def best_similarities(segment_vectors: np.ndarray, vectors: RubricVectors) -> np.ndarray:
@@ -150,24 +151,21 @@ def score_points(
     segment_vectors: np.ndarray,
     vectors: RubricVectors,
     params: ScoringParams,
-    sims: list[np.ndarray] | None = None,
+    table: list[np.ndarray] | None = None,
 ) -> Evidence:
     """Credit each point from its best-matching segment and combine into raw coverage.
 
-    `sims` (from `similarity_table`) may be passed in when scoring one answer repeatedly.
+    `table` (from `similarity_table`) may be passed in when scoring one answer repeatedly.
     """
-    if sims is None:
-        sims = similarity_table(segment_vectors, vectors)
+    if table is None:
+        table = similarity_table(segment_vectors, vectors)
     denied = np.array([denies(seg.text) for seg in segments], dtype=bool)
     if denied.any():  # "It is not true that <point>" earns nothing (negation.py)
-        sims = [np.where(denied, -1.0, row) for row in sims]
+        table = [np.where(denied[:, None], -1.0, cosines) for cosines in table]
+    sims = [cosines.max(axis=1) for cosines in table]
     positives = [i for i, p in enumerate(vectors.rubric.points) if p.weight > 0]
     # Which correct point a segment fits best is judged without core phrasings (RubricVectors.claim_vectors).
-    claim_sims = [
-        np.where(denied, -1.0, (segment_vectors @ vectors.claim_vectors[i].T).max(axis=1))
-        if vectors.rubric.points[i].core and len(segments) else sims[i]
-        for i in positives
-    ]  # fmt: skip
+    claim_sims = [table[i][:, : len(vectors.claim_vectors[i])].max(axis=1) for i in positives]
     best_positive_per_segment = (
         np.max(np.stack(claim_sims), axis=0)
         if positives and len(segments)
