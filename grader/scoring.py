@@ -85,7 +85,10 @@ def similarity_table(segment_vectors: np.ndarray, vectors: RubricVectors) -> lis
 
 
 def best_similarities(segment_vectors: np.ndarray, vectors: RubricVectors) -> np.ndarray:
-    """Per point: its best cosine over all segments (0 for an answer with no segments)."""
+    """Per point: its best cosine over all segments (0 for an answer with no segments).
+
+    Every phrasing counts, cores included, as in the asked rubric's `Evidence.coverage`: the
+    off-topic check compares the two coverages, so they are measured alike."""
     if len(segment_vectors) == 0:
         return np.zeros(len(vectors.point_vectors))
     return np.array([float((segment_vectors @ pv.T).max()) for pv in vectors.point_vectors])
