@@ -170,8 +170,9 @@ class Grader:
         """The LLM judge, or None for embedding-only grading.
 
         `auto` takes the local model only when it and llama-cpp-python are installed AND a
-        calibration shows it helps (a fitted weight or penalty > 0); a judge that has not been
-        shown to improve agreement only costs seconds per answer.
+        calibration shows it helps (`Calibration.judge_helps`: a fitted weight or penalty whose
+        held-out gain is clear of zero); a judge that has not been shown to improve agreement
+        only costs seconds per answer.
         """
         spec = self.judge_spec
         if spec == "auto":
@@ -181,8 +182,11 @@ class Grader:
                 # llama-cpp-python is beside the point.
                 label = self.judge_model.stem if self.judge_model else models.QWEN_JUDGE.name
                 calibration, _ = load_calibration(self.embedder_name, f"local:{label}", self.calibration_file)
-                if not (calibration.judge_weight > 0 or calibration.misconception_penalty > 0):
-                    self.warnings.append("local judge present but not calibrated to help: grading embedding-only (--judge local forces it)")
+                if not calibration.judge_helps:
+                    self.warnings.append(
+                        "local judge present but not calibrated to help (no held-out gain clear of zero): "
+                        "grading embedding-only (--judge local forces it)"
+                    )
                 elif not llama_cpp_installed():
                     self.warnings.append("local judge model present but llama-cpp-python is not installed: grading embedding-only (pip install -e '.[judge]')")
                 else:

@@ -54,6 +54,15 @@ class Calibration:
     """P(yes) at or below `check_low` counts as 0, at or above `check_high` as 1: small
     judges say yes often, so their probabilities need stretching."""
 
+    @property
+    def judge_helps(self) -> bool:
+        """The judge carries weight AND its held-out gain is distinguishable from none (the
+        lower end of its 90% interval is above 0). The fit takes the best of 60 blends, so it
+        gives some weight to noise: on the 394 eval/ answers the 1.5B judge got weight 0.2 for a
+        gain of +0.005 (-0.006 to +0.019), not worth 15 s per answer by default."""
+        gain_low = (self.held_out or {}).get("judge_gain_low")
+        return (self.judge_weight > 0 or self.misconception_penalty > 0) and gain_low is not None and gain_low > 0
+
     def combine(self, signals: dict[str, float]) -> float:
         """One number per answer from its signals, the input of `to_score`."""
         if not self.signal_weights:
@@ -88,8 +97,8 @@ def load_calibration(embedder: str, judge: str, path: Path | None = None) -> tup
         elif not _gives_judge_weight(entry):
             # Fitted to no weight, the judge entry's map is an embedding-only fit from the day
             # it was fitted; the embedding-only entry is refitted whenever scoring changes. The
-            # default judge's entry, fitted on 310 answers before several changes, agreed with
-            # the 394 eval/ answers at QWK 0.895 against 0.912 and over-scored injections by 0.46.
+            # default judge's entry of 310 answers (refitted since) agreed with the 394 eval/
+            # answers at QWK 0.895 against 0.912 and over-scored injections by 0.46.
             warning = "this judge was calibrated to carry no weight: its checks are shown but do not change the score"
         if warning:
             entry = {**combinations[combination_key(embedder, "none")], "judge_weight": 0.0, "misconception_penalty": 0.0}

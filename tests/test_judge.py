@@ -360,11 +360,11 @@ def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, mo
     import grader.api as api
     from grader.calibration import DEFAULT_CALIBRATION_FILE, combination_key
 
-    def calibration_with(penalty: float) -> Path:
+    def calibration_with(penalty: float, gain_low: float = 0.01) -> Path:
         data = json.loads(DEFAULT_CALIBRATION_FILE.read_text(encoding="utf-8"))
         entry = data["combinations"][combination_key(grader.embedder.name, f"local:{models.QWEN_JUDGE.name}")]
-        entry.update(misconception_penalty=penalty, judge_weight=0.0)
-        path = tmp_path / f"calibration-{penalty}.json"
+        entry.update(misconception_penalty=penalty, judge_weight=0.0, held_out={**entry["held_out"], "judge_gain_low": gain_low})
+        path = tmp_path / f"calibration-{penalty}-{gain_low}.json"
         path.write_text(json.dumps(data), encoding="utf-8")
         return path
 
@@ -378,6 +378,13 @@ def test_auto_grades_embedding_only_when_llama_cpp_is_missing(grader: Grader, mo
     # notice gives that reason.
     unhelpful = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.0))
     assert unhelpful.judge is None and any("not calibrated to help" in w for w in unhelpful.warnings)
+    # Nor is one given weight for a held-out gain that may be noise (interval reaching below 0).
+    monkeypatch.setattr(api, "llama_cpp_installed", lambda: True)
+    monkeypatch.setattr(api, "get_judge", lambda spec, *args, **kwargs: spec)  # which judge auto picked
+    noisy = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.25, gain_low=-0.006))
+    assert noisy.judge == "none" and any("not calibrated to help" in w for w in noisy.warnings)
+    clear = Grader(judge="auto", embedder=grader.embedder, calibration_file=calibration_with(0.25, gain_low=0.01))
+    assert clear.judge == "local"
 
 
 def test_cached_checks_outlive_edits_the_judge_never_sees(grader: Grader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batchnorm_answers) -> None:
