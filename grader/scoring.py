@@ -91,7 +91,7 @@ def best_similarities(segment_vectors: np.ndarray, vectors: RubricVectors) -> np
     off-topic check compares the two coverages, so they are measured alike."""
     if len(segment_vectors) == 0:
         return np.zeros(len(vectors.point_vectors))
-    return np.array([float((segment_vectors @ pv.T).max()) for pv in vectors.point_vectors])
+    return np.array([float(cosines.max()) for cosines in similarity_table(segment_vectors, vectors)])
 
 
 def coverage(best: np.ndarray, vectors: RubricVectors, params: ScoringParams) -> float:
