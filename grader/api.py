@@ -217,7 +217,7 @@ class Grader:
     # -- questions --------------------------------------------------------------------------
     def match(self, questions: list[str]) -> list[Match]:
         """Match question texts (any language) to rubric ids; None where nothing fits."""
-        return match_questions(questions, self.rubrics, self.embedder, self.rubric_vectors)
+        return match_questions(questions, self.rubrics, self.embedder, self.rubric_vectors, background=self.background)
 
     def resolve(self, question: str) -> Rubric:
         """A rubric by id, alias or question text; `UnknownQuestion` with a hint otherwise."""

@@ -251,13 +251,15 @@ def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None
             "question": matched.question,
             "similarity": matched.similarity,
             "alternatives": [{"question": q, "similarity": s} for q, s in matched.alternatives],
+            "nearer_topic": matched.nearer_topic,
         }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             others = ", ".join(f"{q} {s:.2f}" for q, s in matched.alternatives)
             label = "next" if matched.question else "nearest"
-            click.echo(f"{matched.question or '(no match)'}  {matched.similarity:.2f}   {label}: {others}")
+            outside = f"   nearer, outside the catalogue: {matched.nearer_topic!r}" if matched.nearer_topic else ""
+            click.echo(f"{matched.question or '(no match)'}  {matched.similarity:.2f}   {label}: {others}{outside}")
 
 
 @main.command("transcript")

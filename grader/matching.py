@@ -2,7 +2,11 @@
 
 One matcher serves `--q` with free text, batch `question` texts and transcripts: exact ids
 and aliases first, then the nearest rubric question by embedding, accepted only above a
-threshold so that questions outside the catalogue come back as None.
+threshold so that questions outside the catalogue come back as None. A question nearer one of
+the common interview questions the catalogue does not ask (background.py) than to any rubric
+is outside it too, however high its rubric similarity: "過学習を防ぐ方法は？" (overfitting) reached
+learning-rate at 0.72 through the shared 学習, and "layer norm rather than batch norm?"
+reached batchnorm at 0.77.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.background import BackgroundTopics
 from grader.embedders import Embedder
 from grader.rubric import RubricSet
 from grader.rubric_vectors import RubricVectors
@@ -27,6 +32,9 @@ class Match:
     alternatives: list[tuple[str, float]]
     """The next-best rubric ids with their similarities (unmatched: the nearest ones, first
     the one whose similarity is reported)."""
+    nearer_topic: str | None = None
+    """The common out-of-catalogue question (in English) the text is, when it is nearer that one
+    than any rubric and above the threshold: unmatched however near a rubric is."""
 
 
 def match_questions(
@@ -36,8 +44,10 @@ def match_questions(
     vectors: dict[str, RubricVectors],
     threshold: float = MATCH_THRESHOLD,
     alternatives: int = 3,
+    background: BackgroundTopics | None = None,
 ) -> list[Match]:
-    """Match each text: exact id/alias wins outright, otherwise embedding nearest above threshold."""
+    """Match each text: exact id/alias wins outright, otherwise the nearest rubric by embedding,
+    above threshold and not beaten by a `background` question."""
     results: list[Match | None] = [None] * len(texts)
     to_embed: list[int] = []
     for i, text in enumerate(texts):
@@ -51,12 +61,19 @@ def match_questions(
         query = embedder.encode([texts[i] for i in to_embed])
         # Each rubric's score is its best question phrasing (any language), direct or indirect.
         per_rubric = np.stack([(query @ vectors[r].match_vectors.T).max(axis=1) for r in ids], axis=1)
+        topics = background if background is not None and len(background.vectors) else None
+        outside = query @ topics.vectors.T if topics is not None else None
         for row, i in enumerate(to_embed):
             order = np.argsort(-per_rubric[row])
             best = float(per_rubric[row, order[0]])
             matched = best >= threshold
+            nearer_topic = None
+            if topics is not None and outside is not None:
+                nearest_outside = float(outside[row].max())
+                if nearest_outside >= threshold and nearest_outside > best:
+                    matched, nearer_topic = False, topics.labels[int(outside[row].argmax())]
             # Unmatched, the nearest rubric leads the alternatives: its similarity is the one reported.
             first = 1 if matched else 0
             alts = [(ids[j], round(float(per_rubric[row, j]), 4)) for j in order[first : first + alternatives]]
-            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts)
+            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts, nearer_topic)
     return [r for r in results if r is not None]

@@ -100,7 +100,9 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question
             else:
-                starts_new = is_new_question(turn.text)
+                # A short question is taken for a follow-up ("Why?"), unless it is a known
+                # question outside the catalogue ("How do you prevent overfitting?").
+                starts_new = match.nearer_topic is not None or is_new_question(turn.text)
             if starts_new:
                 _keep_held(current, held)
                 current = MatchedExchange(Exchange(turn.text), match)
@@ -130,8 +132,13 @@ def _keep_held(current: MatchedExchange | None, held: str | None) -> None:
 
 def _is_chatter(text: str, opening: bool) -> bool:
     """Greetings, audio and screen checks ("Okay, the recording is on. Can you see my
-    screen?"), and before the first question anything that asks nothing (introductions)."""
-    if is_small_talk(text) or is_small_talk(asking_sentence(text)):
+    screen?"), and before the first question anything that asks nothing (introductions).
+    Thanks before a real question ("Thanks. How do you prevent overfitting?") is not chatter:
+    dropped, that turn's answer was appended to the previous exchange's answer."""
+    question = asking_sentence(text)
+    if is_small_talk(question):
+        return True
+    if is_small_talk(text) and not (question != text and asks(question)):
         return True
     return opening and not (asks(text) or is_new_question(text))
 

@@ -52,15 +52,15 @@ _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>(.*?)(?:</v>)?$")
 _TAG = re.compile(r"<[^>]+>")
 _SMALL_TALK = re.compile(
     r"(hear me|see my screen|can you hear|hello|^hi\b|good (morning|afternoon|evening)|\bthank(s|\s+you)\b(?!\s+to\b)|"
-    r"let'?s (start|begin|move on|continue)|nice to meet|ready\??$|any questions for (me|us)|that'?s all|bye|"
+    r"let'?s (start|begin|move on|continue)|nice to meet|introduce yourself|tell (me|us) about yourself|ready\??$|any questions for (me|us)|that'?s all|bye|"
     r"how('?s| is| are) (your (day|week|weekend|morning)|you( doing)?\b|it going)|welcome|on mute|ready to (begin|start|go)|shall we (begin|start)|can you see (it|me)\b|"
-    r"听得到|听得见|能听到|听得清|看得到|看到我的屏幕|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
-    r"聞こえ|音声(は|が)?(大丈夫|聞こえ)|画面(は|が)?(見え|共有)|こんにちは|よろしく|ありがとう|始めましょう|次の質問|お疲れ|"
-    r"слышно|слышите|(вам|тебе|мне) (меня )?видно|экран видно|видно экран|здравствуй|привет|добрый (день|вечер)|спасибо|начн[её]м|следующий вопрос|до свидания|как (дела|ваши дела))",
+    r"自我介绍|听得到|听得见|能听到|听得清|看得到|看到我的屏幕|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
+    r"自己紹介|聞こえ|音声(は|が)?(大丈夫|聞こえ)|画面(は|が)?(見え|共有)|こんにちは|よろしく|ありがとう|始めましょう|次の質問|お疲れ|"
+    r"слышно|слышите|(вам|тебе|мне) (меня )?видно|экран видно|видно экран|здравствуй|привет|добрый (день|вечер)|спасибо|начн[её]м|следующий вопрос|до свидания|как (дела|ваши дела)|\bо себе|представьтесь)",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"(questions? for (me|us)|do you have (any )?questions|that'?s (all|it) (from me|from my side|for (today|now))|"
+    r"(questions? for (me|us)|do you have (any )?questions|^any questions\??$|that'?s (all|it) (from me|from my side|for (today|now))|"
     r"你(还)?有(没有)?什么(问题|想问|要问)|想问我们|今天就到这里|"
     r"何か質問(は|が)?(あります|ございます)|質問はありますか|本日は以上|"
     r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",

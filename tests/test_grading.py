@@ -265,6 +265,20 @@ def test_questions_asked_as_scenarios_match_their_rubric(grader: Grader) -> None
     assert grader.match(["How does dropout behave at training time?"])[0].question is None
 
 
+def test_a_question_nearer_a_common_outside_question_is_not_matched(grader: Grader) -> None:
+    """"How do you prevent overfitting?" in Japanese shares 学習 with the learning-rate question
+    and reached it at 0.72, the threshold; it is nearer the background list's overfitting
+    question, so it is outside the catalogue (a transcript lists it and grades nothing).
+    Catalogue questions on neighbouring topics still match."""
+    overfitting, learning_rate, bias_variance = grader.match(
+        ["過学習を防ぐ方法は？", "学習率が大きすぎるとどうなりますか？", "过拟合和欠拟合与偏差方差有什么关系？"]
+    )
+    assert overfitting.question is None and overfitting.nearer_topic is not None and "overfitting" in overfitting.nearer_topic
+    assert overfitting.alternatives[0][0] == "learning-rate"  # the nearest rubric is still reported
+    assert (learning_rate.question, bias_variance.question) == ("learning-rate", "bias-variance")
+    assert learning_rate.nearer_topic is None
+
+
 def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     """Removing a rubric's `asked_as` changes neither how its answers score nor, when it was
     empty (and no point has a core phrasing), the digest that keys caches."""

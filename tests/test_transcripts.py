@@ -156,6 +156,32 @@ def test_feedback_before_a_question_and_questions_split_over_turns(grader: Grade
     assert exchanges[2].exchange.question_text == "Next topic: step sizes.\nWhat goes wrong with a learning rate at either extreme?"
 
 
+def test_thanks_before_an_outside_question_opens_its_own_exchange(grader: Grader) -> None:
+    """"ありがとうございます。では、過学習を防ぐ方法は？" (overfitting, not in the catalogue) was
+    taken for small talk and dropped, so its answer was graded as part of the vanishing-gradient
+    answer before it. Introductions are still dropped."""
+    text = (
+        "面接官：よろしくお願いします。自己紹介をお願いできますか？\n"
+        "候補者：はい、機械学習エンジニアとして三年働いています。\n"
+        "面接官：勾配消失問題について説明してください。\n"
+        "候補者：層を遡るごとに勾配が掛け算され、入力に近い層の勾配がほぼゼロになる問題です。\n"
+        "面接官：ありがとうございます。では、過学習を防ぐ方法は？\n"
+        "候補者：ドロップアウト、正則化、データ拡張、早期終了などです。\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == ["vanishing-gradient", None]
+    assert "ドロップアウト" not in exchanges[0].exchange.answer and "ドロップアウト" in exchanges[1].exchange.answer
+    text = (
+        "Interviewer: What is batch normalization?\n"
+        "Candidate: It normalizes each layer's inputs over the mini-batch.\n"
+        "Interviewer: Thanks. How do you prevent overfitting?\n"
+        "Candidate: Early stopping and weight decay.\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == ["batchnorm", None]
+    assert "Early stopping" in exchanges[1].exchange.answer
+
+
 def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
     text = (EXAMPLES / "interview_en.txt").read_text(encoding="utf-8")
     exchanges = split_exchanges(grader, text)
