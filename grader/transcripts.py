@@ -348,9 +348,11 @@ def is_small_talk(text: str) -> bool:
 
 
 def is_new_question(text: str) -> bool:
-    """An interviewer turn that asks something ("...?", "Tell me about...") rather than comments
-    ("So basically the flat tails.") or asks to repeat: only those open a new exchange."""
-    return (asks(text) or bool(_REQUEST.search(text.strip()))) and not is_follow_up(text)
+    """An interviewer turn that asks something ("...?", "Tell me about...", also after a comment:
+    "Makes sense. Explain momentum.") rather than comments ("So basically the flat tails.") or
+    asks to repeat: only those open a new exchange."""
+    requests = any(_REQUEST.search(s.strip()) or _REQUEST_END.search(s) for s in sentences(text))
+    return (asks(text) or requests) and not is_follow_up(text)
 
 
 _REQUEST = re.compile(
@@ -360,16 +362,34 @@ _REQUEST = re.compile(
 )
 
 
+_REQUEST_END = re.compile(r"(説明して|教えて|話して)(ください|下さい|もらえ|いただけ)")
+"""Japanese puts the request last: "では最後に、…の関係を説明してください。"."""
+
+
 def _is_short(text: str, words: int, cjk_chars: int) -> bool:
     """Length by the dominant script: "dropout 的原理是什么？" is two "words" but a full question."""
     return len(text) <= cjk_chars if detect_language(text) in ("zh", "ja") else len(text.split()) <= words
 
 
 def is_follow_up(text: str) -> bool:
-    """Short, opening like a follow-up ("Why?", "Can you give an example?"), or ending by asking
-    the candidate to add to their answer ("这只是一方面……你再补充一下？", "Anything to add?")."""
+    """Opening like a follow-up ("Why?", "Can you give an example?"), ending by asking the
+    candidate to add to their answer ("这只是一方面……你再补充一下？", "Anything to add?"), or
+    short, unless it asks what a named thing is ("动量法是什么？", "Explain momentum."): a short
+    turn that is not a follow-up was appended to the last exchange, with its answer."""
     last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
-    return _is_short(text, 6, 12) or bool(_FOLLOW_UP.search(text.strip())) or bool(_MORE.search(last_clause.strip()))
+    if _FOLLOW_UP.search(text.strip()) or _MORE.search(last_clause.strip()):
+        return True
+    return _is_short(text, 6, 12) and not any(_NAMES_A_SUBJECT.search(s.strip()) for s in sentences(text))
+
+
+_NAMES_A_SUBJECT = re.compile(
+    r"^(what (is|are)|what's|explain|define)\s+(?!(it|that|this|those|these|them|there|then|the|why|how|more|further)\b)\w"
+    r"|^(что такое|объясните|расскажите (про|о))\s+(?!(это|этот|эта|то|там|почему|как|подробнее)\b)\w"
+    r"|^(什么是|讲讲|说说|解释一下|介绍一下)(?!(这|那|它|为什么|一下))|^(?!(这|那|它))[^，。？]{1,15}(是什么|是啥)"
+    r"|^(?!(それ|これ|あれ|その|この|なぜ))[^、。？]{1,20}(とは|について(説明|教えて)|を説明して)",
+    re.IGNORECASE,
+)
+"""A question about what a named thing is: a new subject, not a follow-up, however short."""
 
 
 def points_back(text: str) -> bool:

@@ -138,6 +138,12 @@ def test_which_interviewer_turns_open_an_exchange() -> None:
     assert is_new_question("What was the hardest bug in your last project, and how did you find it?")
     assert not is_new_question("So basically the tails of the curve, where it's flat.")
     assert not is_new_question("Sorry, you cut out for a second there, could you repeat the last part?")
+    # Short, but asking what a named thing is: a new subject, not a follow-up (each was appended,
+    # with its answer, to the exchange before it). A request after a comment, or last in Japanese.
+    for new_subject in ("动量法是什么？", "Что такое Adam?", "Makes sense. Explain momentum.", "では最後に、バッチとエポックとイテレーションの関係を説明してください。"):
+        assert is_new_question(new_subject), new_subject
+    for follow_up in ("What is the intuition?", "这是什么？", "Что это?", "Explain why.", "And at inference?", "他には？"):
+        assert not is_new_question(follow_up), follow_up
 
 
 def test_feedback_before_a_question_and_questions_split_over_turns(grader: Grader) -> None:
