@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -164,6 +165,26 @@ def write_json_schema(path: Path) -> None:
     )
 
 
+_ASKS_WHAT = (
+    re.compile(r"^(?:so,? |ok(?:ay)?,? |and )?(?:what is|what are|what's|explain|define|tell me about|what do you know about)(?: an?| the)? (.+)$"),
+    re.compile(r"^(?:那么?|请)?(?:什么是|什么叫|说说|讲讲|解释一下|介绍一下|谈谈)(.+)$"),
+    re.compile(r"^(.+?)(?:是什么|是啥|是什么意思)(?:呢|吗)?$"),
+    re.compile(r"^(.+?)(?:とは何ですか|とはなんですか|とは何か|とは|について説明してください|について教えてください)$"),
+    re.compile(r"^(?:что такое|объясните|расскажите (?:про|о)|что вы знаете (?:о|об|про)) (.+)$"),
+)
+
+
+def _subjects(folded: str) -> list[str]:
+    """What a bare "what is X?" question asks about: X, in any of the four languages."""
+    bare = folded.rstrip("?？.。!！ ")
+    found = [bare]
+    for pattern in _ASKS_WHAT:
+        match = pattern.match(bare)
+        if match:
+            found.append(match.group(1).strip())
+    return found
+
+
 class RubricSet:
     """All rubrics of a directory, addressable by id or alias."""
 
@@ -190,9 +211,16 @@ class RubricSet:
         return self.rubrics[rubric_id]
 
     def lookup(self, name: str) -> Rubric | None:
-        """Exact id or alias (case, width and whitespace insensitive), else None."""
-        rubric_id = self._names.get(normalize_for_match(name))
-        return self.rubrics[rubric_id] if rubric_id else None
+        """Exact id or alias (case, width and whitespace insensitive), also as the whole subject
+        of a bare "what is" question ("What is SGD?", "什么是学习率？", "勾配クリッピングとは何ですか？",
+        "Что такое нейрон?"), else None. Such short questions are mostly their template to an
+        embedding: "What is SGD?" was nearest gd-vs-sgd, "什么是学习率？" representation-learning."""
+        folded = normalize_for_match(name)
+        for candidate in (folded, *_subjects(folded)):
+            rubric_id = self._names.get(candidate)
+            if rubric_id:
+                return self.rubrics[rubric_id]
+        return None
 
     def suggest(self, name: str) -> str | None:
         """The id or alias spelled most like `name`, for a "did you mean" hint."""

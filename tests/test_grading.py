@@ -279,6 +279,22 @@ def test_a_question_nearer_a_common_outside_question_is_not_matched(grader: Grad
     assert learning_rate.nearer_topic is None
 
 
+def test_a_bare_what_is_question_about_an_alias_is_that_rubric(grader: Grader) -> None:
+    """Short "what is X?" questions are mostly template to the embedding: these went to
+    gd-vs-sgd, gradient-descent, representation-learning, neural-network and activation-saturation."""
+    asked = {
+        "What is SGD?": "sgd",
+        "Что такое стохастический градиентный спуск?": "sgd",
+        "什么是学习率？": "learning-rate",
+        "勾配クリッピングとは何ですか？": "gradient-clipping",
+        "Что такое нейрон?": "neuron",
+        "What is an activation function?": "activation-function",
+    }
+    assert [m.question for m in grader.match(list(asked))] == list(asked.values())
+    assert grader.rubrics.lookup("What is the intuition?") is None
+    assert grader.rubrics.lookup("这是什么？") is None
+
+
 def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     """Removing a rubric's `asked_as` changes neither how its answers score nor, when it was
     empty (and no point has a core phrasing), the digest that keys caches."""
