@@ -166,22 +166,29 @@ def write_json_schema(path: Path) -> None:
 
 
 _ASKS_WHAT = (
-    re.compile(r"^(?:so,? |ok(?:ay)?,? |and )?(?:what is|what are|what's|explain|define|tell me about|what do you know about)(?: an?| the)? (.+)$"),
+    re.compile(r"^(?:so,? |ok(?:ay)?,? |and )?(?:what is|what are|what's|explain|define|tell me about|what do you know about|what about|how about)(?: an?| the)? (.+)$"),
+    re.compile(r"^(?:and|so) (.+)$"),
+    re.compile(r"^(.+?),? (?:[—–-]+ )?what (?:is|are) (?:it|they|that)$"),
     re.compile(r"^(?:那么?|请)?(?:什么是|什么叫|说说|讲讲|解释一下|介绍一下|谈谈)(.+)$"),
-    re.compile(r"^(.+?)(?:是什么|是啥|是什么意思)(?:呢|吗)?$"),
-    re.compile(r"^(.+?)(?:とは何ですか|とはなんですか|とは何か|とは|について説明してください|について教えてください)$"),
-    re.compile(r"^(?:что такое|объясните|расскажите (?:про|о)|что вы знаете (?:о|об|про)) (.+)$"),
+    re.compile(r"^(?:那么?)?(.+?)(?:是什么|是啥|是什么意思|呢)(?:呢|吗)?$"),
+    re.compile(r"^(.+?)(?:とは何ですか|とはなんですか|とは何か|とは|について説明してください|について教えてください|は)$"),
+    re.compile(r"^(?:а )?(?:что такое|объясните|расскажите (?:про|о)|что вы знаете (?:о|об|про)) (.+)$"),
+    re.compile(r"^а (.+)$"),
 )
 
 
 def _subjects(folded: str) -> list[str]:
-    """What a bare "what is X?" question asks about: X, in any of the four languages."""
+    """What a bare "what is X?" question asks about ("Vanishing gradients — what are they?",
+    "では早速ですが、活性化関数とは何ですか？", "モーメンタムは？", "А batch norm?"): X, in any of the four
+    languages. The text after a sentence's last comma is tried too, for a lead-in before it."""
     bare = folded.rstrip("?？.。!！ ")
     found = [bare]
-    for pattern in _ASKS_WHAT:
-        match = pattern.match(bare)
-        if match:
-            found.append(match.group(1).strip())
+    tail = re.split(r"[、，,:：]\s*", bare)[-1]
+    for text in dict.fromkeys([bare, tail]):
+        for pattern in _ASKS_WHAT:
+            match = pattern.match(text)
+            if match:
+                found.append(match.group(1).strip())
     return found
 
 

@@ -51,7 +51,7 @@ _TIMESTAMP = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}\s*-->\s*(\d{1,2}
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]+)>(.*?)(?:</v>)?$")
 _TAG = re.compile(r"<[^>]+>")
 _SMALL_TALK = re.compile(
-    r"(hear me|see my screen|can you hear|hello|^hi\b|good (morning|afternoon|evening)|\bthank(s|\s+you)\b(?!\s+to\b)|"
+    r"(hear me|see my screen|can you hear|coming through|hello|^hi\b|good (morning|afternoon|evening)|\bthank(s|\s+you)\b(?!\s+to\b)|"
     r"let'?s (start|begin|move on|continue)|nice to meet|introduce yourself|tell (me|us) about yourself|ready\??$|any questions for (me|us)|that'?s all|bye|"
     r"how('?s| is| are) (your (day|week|weekend|morning)|you( doing)?\b|it going)|welcome|on mute|ready to (begin|start|go)|shall we (begin|start)|can you see (it|me)\b|"
     r"自我介绍|听得到|听得见|能听到|听得清|看得到|看到我的屏幕|你好|您好|谢谢|感谢|我们开始|准备好了|下一个问题|再见|"
@@ -60,7 +60,7 @@ _SMALL_TALK = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"(questions? for (me|us)|do you have (any )?questions|^any questions\??$|that'?s (all|it) (from me|from my side|for (today|now))|"
+    r"(questions? for (me|us)|do you have (any )?questions|^any questions\??$|anything you'?d like to ask|that'?s (all|it) (from me|from my side|for (today|now))|"
     r"你(还)?有(没有)?什么(问题|想问|要问)|想问我们|今天就到这里|"
     r"何か質問(は|が)?(あります|ございます)|質問はありますか|本日は以上|"
     r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",
@@ -71,7 +71,7 @@ answer to the last question."""
 # "Why does ReLU help there?": a why-question pointing back at the answer just given, which may
 # name another catalogue topic but is a follow-up on this one.
 _BACK_REFERENCE = re.compile(
-    r"^(why|how come|почему|зачем|为什么|为啥|なぜ|どうして).*"
+    r"^(and |so |а |и |那么?)?(why|how come|почему|зачем|为什么|为啥|なぜ|どうして).*"
     r"(\b(there|then|that|this|it|those|these)\b|тогда|это|там|так|那|这|それ|その|そこ)",
     re.IGNORECASE,
 )

@@ -289,10 +289,15 @@ def test_a_bare_what_is_question_about_an_alias_is_that_rubric(grader: Grader) -
         "勾配クリッピングとは何ですか？": "gradient-clipping",
         "Что такое нейрон?": "neuron",
         "What is an activation function?": "activation-function",
+        "Vanishing gradients — what are they?": "vanishing-gradient",  # gradient-descent by 0.007
+        "では早速ですが、活性化関数とは何ですか？": "activation-function",  # a lead-in before the comma
+        "モーメンタムは？": "momentum",
+        "А batch norm?": "batchnorm",
     }
     assert [m.question for m in grader.match(list(asked))] == list(asked.values())
     assert grader.rubrics.lookup("What is the intuition?") is None
     assert grader.rubrics.lookup("这是什么？") is None
+    assert grader.rubrics.lookup("And at inference?") is None and grader.rubrics.lookup("推論時は？") is None
 
 
 def test_asked_as_is_for_matching_only(grader: Grader) -> None:

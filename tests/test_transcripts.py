@@ -20,6 +20,7 @@ from grader.transcripts import (
     is_new_question,
     is_small_talk,
     parse_turns,
+    points_back,
     without_question_number,
 )
 
@@ -142,6 +143,9 @@ def test_which_interviewer_turns_open_an_exchange() -> None:
     # with its answer, to the exchange before it). A request after a comment, or last in Japanese.
     for new_subject in ("动量法是什么？", "Что такое Adam?", "Makes sense. Explain momentum.", "では最後に、バッチとエポックとイテレーションの関係を説明してください。"):
         assert is_new_question(new_subject), new_subject
+    assert points_back("А почему это помогает обучению?")  # matched representation-learning, 0.755
+    assert is_small_talk("Hi Laura, am I coming through okay?")
+    assert is_closing("Exactly. That's all my questions. Anything you'd like to ask me?")
     for follow_up in ("What is the intuition?", "这是什么？", "Что это?", "Explain why.", "And at inference?", "他には？"):
         assert not is_new_question(follow_up), follow_up
 
