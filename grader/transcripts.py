@@ -61,8 +61,8 @@ _SMALL_TALK = re.compile(
 )
 _CLOSING = re.compile(
     r"(questions? for (me|us)|do you have (any )?questions|^any questions\??$|anything you'?d like to ask|that'?s (all|it) (from me|from my side|for (today|now))|"
-    r"你(还)?有(没有)?什么(问题|想问|要问)|想问我们|今天就到这里|"
-    r"何か質問(は|が)?(あります|ございます)|質問はありますか|本日は以上|"
+    r"你(还)?有(没有)?什么(问题|想问|要问|想了解)|想问我们|今天就到这里|"
+    r"何か質問(は|が)?(あります|ございます)|質問はありますか|聞いておきたいこと|から何かありますか|本日は以上|"
     r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",
     re.IGNORECASE,
 )
@@ -76,13 +76,16 @@ _BACK_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 # Asking the candidate to add to the answer, matched on a turn's last clause.
+_CONTINUES = re.compile(
+    r"^(and |what about|how about|(can|could) you give|а (если|что|как)|那|如果|比如|もし|例えば|具体的)", re.IGNORECASE
+)
 _MORE = re.compile(
     r"^(anything (else|to add)|can you add|could you add|what else|(你)?(再)?补充|还有(别的|其他)|展开(说|讲)|"
     r"他に(何か)?(あります|ない)|補足|что(-то| ещ[её])? (можете )?добав|дополни)",
     re.IGNORECASE,
 )
 _FOLLOW_UP = re.compile(
-    r"^(why|how so|and |what about|can you (elaborate|explain more|give an example)|could you|for example|"
+    r"^(why|how so|and |what about|can you (elaborate|explain more|give (me )?(an?|some)( concrete| specific)? example)|could you|for example|"
     r"go on|more detail|what if|(sorry|could you|can you).{0,40}(repeat|again|cut out|froze)|"
     r"为什么|那|能具体|具体|比如|举个例子|还有呢|如果|再说一遍|重复一下|"
     r"なぜ|具体的|例えば|他には|もし|それでは|もう一度|"
@@ -377,7 +380,9 @@ def is_follow_up(text: str) -> bool:
     short, unless it asks what a named thing is ("动量法是什么？", "Explain momentum."): a short
     turn that is not a follow-up was appended to the last exchange, with its answer."""
     last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
-    if _FOLLOW_UP.search(text.strip()) or _MORE.search(last_clause.strip()):
+    # A reaction often comes first ("Okay. And if it's too low?"): the asking sentence may
+    # continue the topic too, though not by "why" ("Хорошо. Почему трансформеры вытеснили RNN?").
+    if _FOLLOW_UP.search(text.strip()) or _CONTINUES.search(asking_sentence(text).strip()) or _MORE.search(last_clause.strip()):
         return True
     return _is_short(text, 6, 12) and not any(_NAMES_A_SUBJECT.search(s.strip()) for s in sentences(text))
 

@@ -146,6 +146,12 @@ def test_which_interviewer_turns_open_an_exchange() -> None:
     assert points_back("А почему это помогает обучению?")  # matched representation-learning, 0.755
     assert is_small_talk("Hi Laura, am I coming through okay?")
     assert is_closing("Exactly. That's all my questions. Anything you'd like to ask me?")
+    assert is_closing("好，我这边问题差不多了。你有什么想了解的？")
+    assert is_closing("わかりました。こちらからは以上です。何か聞いておきたいことはありますか？")
+    # A reaction before a follow-up does not make it a new question; before a why-question on a new topic it stays one.
+    assert not is_new_question("Okay. And the opposite case, if it's too low?")
+    assert not is_new_question("Can you give a concrete example of resampling?")
+    assert is_new_question("Хорошо. Почему трансформеры вытеснили RNN в NLP?")
     for follow_up in ("What is the intuition?", "这是什么？", "Что это?", "Explain why.", "And at inference?", "他には？"):
         assert not is_new_question(follow_up), follow_up
 
