@@ -379,10 +379,11 @@ def is_follow_up(text: str) -> bool:
     candidate to add to their answer ("这只是一方面……你再补充一下？", "Anything to add?"), or
     short, unless it asks what a named thing is ("动量法是什么？", "Explain momentum."): a short
     turn that is not a follow-up was appended to the last exchange, with its answer."""
-    last_clause = re.split(r"[,，;；:：—]", asking_sentence(text).strip())[-1]
+    question = asking_sentence(text).strip()
+    last_clause = re.split(r"[,，;；:：—]", question)[-1]
     # A reaction often comes first ("Okay. And if it's too low?"): the asking sentence may
     # continue the topic too, though not by "why" ("Хорошо. Почему трансформеры вытеснили RNN?").
-    if _FOLLOW_UP.search(text.strip()) or _CONTINUES.search(asking_sentence(text).strip()) or _MORE.search(last_clause.strip()):
+    if _FOLLOW_UP.search(text.strip()) or _CONTINUES.search(question) or _MORE.search(last_clause.strip()):
         return True
     return _is_short(text, 6, 12) and not any(_NAMES_A_SUBJECT.search(s.strip()) for s in sentences(text))
 
