@@ -35,6 +35,9 @@ class Match:
     nearer_topic: str | None = None
     """The common out-of-catalogue question (in English) the text is, when it is nearer that one
     than any rubric and above the threshold: unmatched however near a rubric is."""
+    outside_similarity: float = 0.0
+    """Cosine to the nearest of those common questions (0 without them or for an exact match):
+    with `similarity`, how technical an unmatched question is."""
 
 
 def match_questions(
@@ -67,7 +70,7 @@ def match_questions(
             order = np.argsort(-per_rubric[row])
             best = float(per_rubric[row, order[0]])
             matched = best >= threshold
-            nearer_topic = None
+            nearer_topic, nearest_outside = None, 0.0
             if topics is not None and outside is not None:
                 nearest_outside = float(outside[row].max())
                 if nearest_outside >= threshold and nearest_outside > best:
@@ -75,5 +78,5 @@ def match_questions(
             # Unmatched, the nearest rubric leads the alternatives: its similarity is the one reported.
             first = 1 if matched else 0
             alts = [(ids[j], round(float(per_rubric[row, j]), 4)) for j in order[first : first + alternatives]]
-            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts, nearer_topic)
+            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts, nearer_topic, round(nearest_outside, 4))
     return [r for r in results if r is not None]

@@ -25,6 +25,7 @@ from grader.transcripts import (
     merge_runs,
     parse_turns,
     points_back,
+    requests,
     without_question_number,
 )
 
@@ -89,7 +90,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
                 _keep_held(current, held)
                 current, held = None, None  # what the candidate says next is not an answer
                 continue
-            if match.question is None and _is_chatter(turn.text, opening=current is None):
+            if match.question is None and _is_chatter(turn.text, match, opening=current is None):
                 continue
             if current is None:
                 starts_new = True
@@ -130,17 +131,28 @@ def _keep_held(current: MatchedExchange | None, held: str | None) -> None:
         current.exchange.answer_parts.append(held)
 
 
-def _is_chatter(text: str, opening: bool) -> bool:
+OPENING_FLOOR = 0.63
+"""Before the first exchange, an unmatched question this far from every rubric and every
+common outside question is small talk ("Where are you calling from today?", "你现在方便吧？",
+"今日は大阪からですか？", "Ссылка нормально открылась?": 0.47-0.61 on eval/transcripts)
+unless it asks the candidate to talk ("Tell me about a project you're proud of."); technical
+openers there were 0.69-0.75 ("Walk me through what happens during training", "過学習とは？")."""
+
+
+def _is_chatter(text: str, match: Match, opening: bool) -> bool:
     """Greetings, audio and screen checks ("Okay, the recording is on. Can you see my
-    screen?"), and before the first question anything that asks nothing (introductions).
-    Thanks before a real question ("Thanks. How do you prevent overfitting?") is not chatter:
-    dropped, that turn's answer was appended to the previous exchange's answer."""
+    screen?"), and before the first question anything that asks nothing (introductions) or
+    asks only small talk (`OPENING_FLOOR`). Thanks before a real question ("Thanks. How do you
+    prevent overfitting?") is not chatter: dropped, that turn's answer was appended to the
+    previous exchange's answer."""
     question = asking_sentence(text)
     if is_small_talk(question):
         return True
     if is_small_talk(text) and not (question != text and asks(question)):
         return True
-    return opening and not (asks(text) or is_new_question(text))
+    if not opening or requests(text):
+        return False
+    return not asks(text) or max(match.similarity, match.outside_similarity) < OPENING_FLOOR
 
 
 def _join_interviewer_runs(turns: list[Turn], roles: dict[str, Role]) -> list[Turn]:

@@ -60,10 +60,11 @@ _SMALL_TALK = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(
-    r"(questions? for (me|us)|do you have (any )?questions|^any questions\??$|anything you'?d like to ask|that'?s (all|it) (from me|from my side|for (today|now))|"
+    r"(questions? for (me|us)|do you have (any )?questions|what questions do you have|^any questions\??$|anything you'?d like to ask|"
+    r"that'?s (all|it) (from me|from my side|for (today|now))|"
     r"你(还)?有(没有)?什么(问题|想问|要问|想了解)|想问我们|今天就到这里|"
-    r"何か質問(は|が)?(あります|ございます)|質問はありますか|聞いておきたいこと|から何かありますか|本日は以上|"
-    r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|вопросы к нам|на этом вс[её])",
+    r"何か質問(は|が)?(あります|ございます)|質問はありますか|聞(いておき|き)たいこと|から何かありますか|本日は以上|"
+    r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|какие у вас (есть )?вопросы|вопросы к нам|на этом вс[её])",
     re.IGNORECASE,
 )
 """The interviewer handing over at the end ("Any questions for us?"): what follows is not an
@@ -354,18 +355,24 @@ def is_new_question(text: str) -> bool:
     """An interviewer turn that asks something ("...?", "Tell me about...", also after a comment:
     "Makes sense. Explain momentum.") rather than comments ("So basically the flat tails.") or
     asks to repeat: only those open a new exchange."""
-    requests = any(_REQUEST.search(s.strip()) or _REQUEST_END.search(s) for s in sentences(text))
-    return (asks(text) or requests) and not is_follow_up(text)
+    return (asks(text) or requests(text)) and not is_follow_up(text)
+
+
+def requests(text: str) -> bool:
+    """Asks the candidate to talk about something, in any sentence or after a lead-in clause
+    ("Let's start with your background: tell me about a project…", "好，先介绍一下你的项目吧。")."""
+    parts = [p.strip() for s in sentences(text) for p in re.split(r"[,，:：;；]", s)]
+    return any(_REQUEST.search(p) or _REQUEST_END.search(p) for p in parts)
 
 
 _REQUEST = re.compile(
     r"^(tell me|describe|explain|walk me|talk (me )?(about|through)|give me|let'?s talk|"
-    r"请|说说|讲讲|介绍|谈谈|解释|説明して|教えて|話して|расскажите|объясните|опишите|поясните)",
+    r"(你|您)?(先|再)?(请|说说|讲讲|介绍|谈谈|解释)|説明して|教えて|話して|расскажи(те)?|объясни(те)?|опиши(те)?|поясни(те)?)",
     re.IGNORECASE,
 )
 
 
-_REQUEST_END = re.compile(r"(説明して|教えて|話して)(ください|下さい|もらえ|いただけ)")
+_REQUEST_END = re.compile(r"(説明して|教えて|話して|紹介して|挙げて)(ください|下さい|もらえ|いただけ)")
 """Japanese puts the request last: "では最後に、…の関係を説明してください。"."""
 
 

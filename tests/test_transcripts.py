@@ -198,6 +198,38 @@ def test_thanks_before_an_outside_question_opens_its_own_exchange(grader: Grader
     assert "Early stopping" in exchanges[1].exchange.answer
 
 
+@pytest.mark.parametrize(
+    ("labels", "small_talk", "closing"),
+    [
+        (("Interviewer: ", "Candidate: "), ("Great. Where are you calling from today?", "From home in Leeds."),
+         "Good, that's everything from my side. What questions do you have?"),
+        (("面试官：", "候选人："), ("你好，我是算法组的，姓刘。今天先简单聊聊，大概四十分钟。你现在方便吧？", "方便的，我在会议室。"), "好，你有什么想问的吗？"),
+        (("面接官：", "候補者："), ("よろしくお願いします。今日は大阪からですか？", "はい、大阪の自宅からです。"), "最後に、何か聞きたいことはありますか？"),
+        (("Интервьюер: ", "Кандидат: "), ("Спасибо. Вы сейчас в Новосибирске?", "Да, у нас уже вечер."), "Хорошо, спасибо. Какие у вас вопросы?"),
+    ],
+)
+def test_small_talk_questions_before_the_first_one_and_the_closing_are_not_exchanges(
+    grader: Grader, labels: tuple[str, str], small_talk: tuple[str, str], closing: str
+) -> None:
+    """Set 3 of eval/transcripts: a question before the first real one that asks only small
+    talk ("Where are you calling from today?") was listed as an unmatched exchange, and so were
+    the closing hand-over and the interviewer's reply to the candidate's question. A request to
+    talk about a project is an exchange (outside the catalogue), also after a lead-in."""
+    interviewer, candidate = labels
+    turns = [
+        *small_talk,
+        "Let's start with your background: tell me about a project you're proud of.", "A defect detector for a factory line.",
+        "What is batch normalization?", "It normalizes each layer's inputs over the mini-batch.",
+        closing, "Is the team mostly vision?",
+        "Mostly ranking; the next round covers it.",
+    ]  # fmt: skip
+    text = "".join(f"{(interviewer, candidate)[i % 2]}{turn}\n" for i, turn in enumerate(turns))
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == [None, "batchnorm"]
+    assert "project" in exchanges[0].exchange.question_text and exchanges[0].exchange.answer == "A defect detector for a factory line."
+    assert "vision" not in exchanges[1].exchange.answer
+
+
 def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
     text = (EXAMPLES / "interview_en.txt").read_text(encoding="utf-8")
     exchanges = split_exchanges(grader, text)
