@@ -22,6 +22,15 @@ from grader.rubric_vectors import RubricVectors
 
 MATCH_THRESHOLD = 0.72
 """Cosine below which a question is taken to be outside the catalogue (EmbeddingGemma STS)."""
+QUALIFIER_MARGIN = 0.07
+"""How much nearer a rubric with a `qualifier` the question does not name may be than a
+sibling that is taken instead: "交叉熵损失为什么适合分类？" was 0.041 nearer multiclass-cross-entropy
+than cross-entropy, "その活性化関数は、なぜ必要なんですか？" 0.062 nearer activation-saturation than
+activation-function."""
+SCENARIO_LEAD = 0.05
+"""A question this much nearer a rubric's indirect phrasings (`asked_as`) than its direct ones
+is a scenario, which needs no qualifier (see `_qualified`): "the unit outputs stick at 0 or 1"
+was 0.814 to neuron-saturation's scenarios, 0.571 to its question."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +73,17 @@ def match_questions(
         query = embedder.encode([texts[i] for i in to_embed])
         # Each rubric's score is its best question phrasing (any language), direct or indirect.
         per_rubric = np.stack([(query @ vectors[r].match_vectors.T).max(axis=1) for r in ids], axis=1)
+        direct = np.stack([(query @ vectors[r].question_vectors.T).max(axis=1) for r in ids], axis=1)
         topics = background if background is not None and len(background.vectors) else None
         outside = query @ topics.vectors.T if topics is not None else None
         for row, i in enumerate(to_embed):
-            order = np.argsort(-per_rubric[row])
+            order = list(np.argsort(-per_rubric[row]))
             best = float(per_rubric[row, order[0]])
             matched = best >= threshold
+            if matched:
+                ranked = [(ids[j], float(per_rubric[row, j]), bool(per_rubric[row, j] - direct[row, j] >= SCENARIO_LEAD)) for j in order]
+                chosen = _qualified(texts[i], ranked, rubrics, threshold)
+                order.insert(0, order.pop(chosen))
             nearer_topic, nearest_outside = None, 0.0
             if topics is not None and outside is not None:
                 nearest_outside = float(outside[row].max())
@@ -78,5 +92,21 @@ def match_questions(
             # Unmatched, the nearest rubric leads the alternatives: its similarity is the one reported.
             first = 1 if matched else 0
             alts = [(ids[j], round(float(per_rubric[row, j]), 4)) for j in order[first : first + alternatives]]
-            results[i] = Match(ids[order[0]] if matched else None, round(best, 4), alts, nearer_topic, round(nearest_outside, 4))
+            similarity = float(per_rubric[row, order[0]]) if matched else best
+            results[i] = Match(ids[order[0]] if matched else None, round(similarity, 4), alts, nearer_topic, round(nearest_outside, 4))
     return [r for r in results if r is not None]
+
+
+def _qualified(text: str, ranked: list[tuple[str, float, bool]], rubrics: RubricSet, threshold: float) -> int:
+    """Index in `ranked` (rubric id, similarity, matched by an indirect `asked_as` phrasing;
+    best first) of the first rubric whose `qualifier` the text names, among those within
+    `QUALIFIER_MARGIN` of the best and above the threshold; 0 if none. A rubric matched by a
+    scenario needs no qualifier: scenarios describe the concept without naming it ("the unit
+    outputs stick at 0 or 1" is neuron saturation)."""
+    best = ranked[0][1]
+    for index, (rubric_id, similarity, by_scenario) in enumerate(ranked):
+        if similarity < max(best - QUALIFIER_MARGIN, threshold):
+            break
+        if by_scenario or rubrics.qualifies(rubric_id, text):
+            return index
+    return 0

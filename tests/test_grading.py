@@ -300,6 +300,24 @@ def test_a_bare_what_is_question_about_an_alias_is_that_rubric(grader: Grader) -
     assert grader.rubrics.lookup("And at inference?") is None and grader.rubrics.lookup("推論時は？") is None
 
 
+def test_a_sibling_rubric_that_adds_a_concept_needs_the_question_to_name_it(grader: Grader) -> None:
+    """activation-saturation's question begins with activation-function's, and
+    multiclass-cross-entropy's is cross-entropy's for many classes: questions naming neither
+    saturation nor many classes went to them (from eval/transcripts). Questions that name the
+    concept, or describe it in a scenario, still do."""
+    asked = {
+        "Good. And what's the point of that activation function?": "activation-function",
+        "その活性化関数は、なぜ必要なんですか？": "activation-function",
+        "Как выбрать функцию активации для скрытых слоёв?": "activation-function",
+        "交叉熵损失为什么适合分类？": "cross-entropy",
+        "What is the saturation range of an activation function?": "activation-saturation",
+        "为什么多分类问题用交叉熵而不用均方误差？": "multiclass-cross-entropy",
+        "学習中に隠れ層のユニットの出力がほとんど 0 か 1 に張り付いてしまっていることがあります。これはどういう状態ですか？": "neuron-saturation",
+        "What's a neuron in a neural network?": "neuron",  # an alias, not a qualifier: was neural-network
+    }
+    assert [m.question for m in grader.match(list(asked))] == list(asked.values())
+
+
 def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     """Removing a rubric's `asked_as` changes neither how its answers score nor, when it was
     empty (and no point has a core phrasing), the digest that keys caches."""
@@ -310,9 +328,9 @@ def test_asked_as_is_for_matching_only(grader: Grader) -> None:
     rubric = grader.rubrics["batchnorm"]
     bare = rubric.model_copy(update={"asked_as": AskedAs()})
     assert rubric.asked_as.all() and bare.digest != rubric.digest
-    # The digest before `asked_as` and `core` existed: a rubric with neither keeps it.
+    # The digest before `asked_as`, `qualifier` and `core` existed: a rubric with none keeps it.
     plain = _without_core(bare)
-    before = plain.model_dump(mode="json", exclude={"asked_as": True, "points": {"__all__": {"core"}}})
+    before = plain.model_dump(mode="json", exclude={"asked_as": True, "qualifier": True, "points": {"__all__": {"core"}}})
     before_asked_as = json.dumps(before, sort_keys=True, ensure_ascii=False)
     assert plain.digest == hashlib.sha256(before_asked_as.encode("utf-8")).hexdigest()[:16]
     (prepared,) = grader.evidence([GradeRequest(answer=rubric.reference_answer, question="batchnorm")])
