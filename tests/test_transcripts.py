@@ -230,6 +230,20 @@ def test_small_talk_questions_before_the_first_one_and_the_closing_are_not_excha
     assert "vision" not in exchanges[1].exchange.answer
 
 
+def test_a_lead_in_before_a_short_question_does_not_hide_it(grader: Grader) -> None:
+    """From eval/transcripts: with the lead-in, these were 0.68-0.69 to their rubric, under the
+    threshold, and listed as outside the catalogue; the question after it is 0.72-0.74."""
+    text = (
+        "面接官：では最後に、バッチとエポックとイテレーションの関係を説明してください。\n"
+        "候補者：エポックは全データを一周すること、イテレーションは一回の更新です。\n"
+        "面接官：好。最后一个，什么是 epoch？\n"
+        "候補者：全部训练数据过一遍。\n"
+        "面接官：Okay. Since you mentioned LSTMs, how are the gradients computed for a recurrent network?\n"
+        "候補者：By unrolling it over time and backpropagating through the unrolled graph.\n"
+    )
+    assert [e.match.question for e in split_exchanges(grader, text)] == ["epoch-batch-iteration", "bptt"]
+
+
 def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
     text = (EXAMPLES / "interview_en.txt").read_text(encoding="utf-8")
     exchanges = split_exchanges(grader, text)
