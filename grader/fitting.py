@@ -98,8 +98,9 @@ class _Precomputed:
 
 def precompute(grader: Grader, item: Prepared) -> _Precomputed:
     own = similarity_table(item.segment_vectors, item.vectors)
+    # Every other rubric, for the off-topic check; the asked one's table is `own`.
     all_best = (
-        {rid: best_similarities(item.segment_vectors, rv) for rid, rv in grader.rubric_vectors.items()}
+        {rid: best_similarities(item.segment_vectors, rv) for rid, rv in grader.rubric_vectors.items() if rid != item.rubric.id}
         if item.in_catalogue
         else {}
     )
