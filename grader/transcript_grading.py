@@ -10,6 +10,7 @@ from grader.api import Grader, GradeRequest
 from grader.errors import GraderError, InputError
 from grader.matching import Match
 from grader.results import Grade
+from grader.scoring import score_points
 from grader.segment import detect_language, sentences
 from grader.transcripts import (
     Exchange,
@@ -84,7 +85,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
     # without moving on, it was a clarifying question; if the interviewer moves on, it was the
     # answer, ending unsure ("I'm not sure. Maybe when the dataset is small?").
     held: str | None = None
-    for turn in turns:
+    for index, turn in enumerate(turns):
         if roles[turn.speaker] == "interviewer":
             match = matches[turn.text]
             if match.question is None and is_closing(turn.text):
@@ -93,18 +94,26 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
                 continue
             if match.question is None and _is_chatter(turn.text, match, opening=current is None):
                 continue
+            reply = _answer_after(turns, index, roles)
             if current is None:
                 starts_new = True
             elif match.question is not None:
                 starts_new = match.question != current.match.question and not (
-                    current.exchange.answer_parts and points_back(turn.text)
+                    current.exchange.answer_parts
+                    and (points_back(turn.text) or _answer_stays_on(grader, current, match.question, reply))
                 )
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question
             else:
                 # A short question is taken for a follow-up ("Why?"), unless it is a known
-                # question outside the catalogue ("How do you prevent overfitting?").
-                starts_new = match.nearer_topic is not None or is_new_question(turn.text)
+                # question outside the catalogue ("How do you prevent overfitting?"); so is one
+                # still nearest the current rubric, or whose reply is about it.
+                nearest = match.alternatives[0][0] if match.alternatives else None
+                starts_new = match.nearer_topic is not None or (
+                    is_new_question(turn.text)
+                    and nearest != current.match.question
+                    and not (nearest and _answer_stays_on(grader, current, nearest, reply))
+                )
             if starts_new:
                 _keep_held(current, held)
                 current = MatchedExchange(Exchange(turn.text), match)
@@ -124,6 +133,44 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             current.exchange.answer_parts.append(turn.text)
     _keep_held(current, held)
     return result
+
+
+FOLLOW_UP_LEAD = 0.04
+"""How much better the candidate's reply must cover the current exchange's rubric than the
+rubric the interviewer's turn is nearest for that turn to stay a follow-up. On
+eval/transcripts set1-3 the replies to real new questions that covered the old rubric better
+did so by 0.010-0.033, mostly wrong answers ("Это когда градиенты становятся слишком большими"
+to a vanishing-gradient question after learning-rate): kept as follow-ups they would not be
+graded at all. Follow-ups in eval/transcripts graded/ led by up to 0.48."""
+
+
+def _answer_after(turns: list[Turn], index: int, roles: dict[str, Role]) -> str:
+    """What the candidate says between this interviewer turn and the next one."""
+    parts = []
+    for turn in turns[index + 1 :]:
+        if roles[turn.speaker] == "interviewer":
+            break
+        parts.append(turn.text)
+    return "\n".join(parts)
+
+
+def _answer_stays_on(grader: Grader, current: MatchedExchange, other: str, answer: str) -> bool:
+    """A turn nearest another rubric is still a follow-up when the candidate's reply covers the
+    current exchange's rubric clearly better than that one (`FOLLOW_UP_LEAD`): "And the bias,
+    what's it for?" after "How would you describe a single neuron?" matched bias-variance, and
+    the reply ("It shifts the threshold…") is about neurons. Split off, such replies were
+    missing from the exchange they belong to: on the graded transcripts, exchanges whose human
+    grade was 7-10 scored 1.7 under it, and with this check 0.7."""
+    if not answer.strip() or current.match.question is None:
+        return False
+    prepared = grader.evidence([GradeRequest(answer=answer, question=current.match.question), GradeRequest(answer=answer, question=other)])
+    params = grader.calibration.params
+    covered = [
+        score_points(item.segments, item.segment_vectors, item.vectors, params).coverage
+        for item in prepared
+        if not isinstance(item, GraderError)
+    ]
+    return len(covered) == 2 and covered[0] >= covered[1] + FOLLOW_UP_LEAD
 
 
 def _keep_held(current: MatchedExchange | None, held: str | None) -> None:
@@ -153,6 +200,8 @@ def _is_chatter(text: str, match: Match, opening: bool) -> bool:
         return True
     if not opening or requests(text):
         return False
+    if is_small_talk(sentences(text)[0]) and match.nearer_topic is None:
+        return True  # a greeting, then "We'll go through a few deep learning topics, is that alright?"
     return not asks(text) or max(match.similarity, match.outside_similarity) < OPENING_FLOOR
 
 

@@ -244,6 +244,32 @@ def test_a_lead_in_before_a_short_question_does_not_hide_it(grader: Grader) -> N
     assert [e.match.question for e in split_exchanges(grader, text)] == ["epoch-batch-iteration", "bptt"]
 
 
+def test_a_follow_up_nearer_another_rubric_stays_when_the_reply_is_about_this_one(grader: Grader) -> None:
+    """From eval/transcripts/set4: "And the bias, what's it for?" matched bias-variance, and its
+    reply, split off, was missing from the neuron answer; a greeting that asks whether to go
+    through "a few deep learning topics" was an exchange. A wrong answer to a real new question
+    (set1: exploding gradients described for vanishing ones) still opens its own exchange:
+    kept as a follow-up, it would not be graded at all."""
+    text = (ROOT / "eval" / "transcripts" / "set4" / "en_01.txt").read_text(encoding="utf-8")
+    first = split_exchanges(grader, text)[0]
+    assert first.match.question in ("neuron", "neural-network")
+    assert "And the bias, what's it for?" in first.exchange.follow_ups and "shifts the threshold" in first.exchange.answer
+    opening = split_exchanges(grader, (
+        "Interviewer: Good afternoon, and welcome. I'm Priya from the applied ML group. We'll go through a few deep learning topics, is that alright?\n"
+        "Candidate: Yes, of course. Hello.\n"
+        "Interviewer: What's the vanishing gradient problem, and what does it do to a network?\n"
+        "Candidate: Gradients shrink layer by layer on the way back, so the first layers barely learn.\n"
+    ))  # fmt: skip
+    assert [e.match.question for e in opening] == ["vanishing-gradient"]
+    wrong = split_exchanges(grader, (
+        "Анна: Что будет, если learning rate слишком большой?\n"
+        "Иван: Loss начнёт скакать или вообще разойдётся, потому что шаги перепрыгивают минимум.\n"
+        "Анна: Что такое затухание градиентов?\n"
+        "Иван: Это когда градиенты становятся слишком большими и веса улетают в бесконечность.\n"
+    ))  # fmt: skip
+    assert [e.match.question for e in wrong] == ["learning-rate", "vanishing-gradient"]
+
+
 def test_exchanges_keep_follow_ups_and_drop_small_talk(grader: Grader) -> None:
     text = (EXAMPLES / "interview_en.txt").read_text(encoding="utf-8")
     exchanges = split_exchanges(grader, text)
