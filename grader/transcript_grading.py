@@ -19,6 +19,7 @@ from grader.transcripts import (
     Turn,
     asking_sentence,
     asks,
+    asks_to_talk,
     assign_roles,
     is_clarifying_question,
     is_closing,
@@ -27,7 +28,6 @@ from grader.transcripts import (
     merge_runs,
     parse_turns,
     points_back,
-    requests,
     without_question_number,
 )
 
@@ -141,7 +141,7 @@ rubric the interviewer's turn is nearest for that turn to stay a follow-up. On
 eval/transcripts set1-3 the replies to real new questions that covered the old rubric better
 did so by 0.010-0.033, mostly wrong answers ("Это когда градиенты становятся слишком большими"
 to a vanishing-gradient question after learning-rate): kept as follow-ups they would not be
-graded at all. Follow-ups in eval/transcripts graded/ led by up to 0.48."""
+graded at all. Follow-ups in eval/transcripts/set4-6 that this keeps led by 0.06-0.48."""
 
 
 def _answer_after(turns: list[Turn], index: int, roles: dict[str, Role]) -> str:
@@ -159,8 +159,9 @@ def _answer_stays_on(grader: Grader, current: MatchedExchange, other: str, answe
     current exchange's rubric clearly better than that one (`FOLLOW_UP_LEAD`): "And the bias,
     what's it for?" after "How would you describe a single neuron?" matched bias-variance, and
     the reply ("It shifts the threshold…") is about neurons. Split off, such replies were
-    missing from the exchange they belong to: on the graded transcripts, exchanges whose human
-    grade was 7-10 scored 1.7 under it, and with this check 0.7."""
+    missing from the exchange they belong to: on the graded transcripts (eval/transcripts/set4-6),
+    exchanges whose hand grade was 7-10 scored 1.70 under it, and 0.67 with this check and the
+    nearest-rubric rule beside it."""
     if not answer.strip() or current.match.question is None:
         return False
     prepared = grader.evidence([GradeRequest(answer=answer, question=current.match.question), GradeRequest(answer=answer, question=other)])
@@ -198,7 +199,7 @@ def _is_chatter(text: str, match: Match, opening: bool) -> bool:
         return True
     if is_small_talk(text) and not (question != text and asks(question)):
         return True
-    if not opening or requests(text):
+    if not opening or asks_to_talk(text):
         return False
     if is_small_talk(sentences(text)[0]) and match.nearer_topic is None:
         return True  # a greeting, then "We'll go through a few deep learning topics, is that alright?"

@@ -355,10 +355,10 @@ def is_new_question(text: str) -> bool:
     """An interviewer turn that asks something ("...?", "Tell me about...", also after a comment:
     "Makes sense. Explain momentum.") rather than comments ("So basically the flat tails.") or
     asks to repeat: only those open a new exchange."""
-    return (asks(text) or requests(text)) and not is_follow_up(text)
+    return (asks(text) or asks_to_talk(text)) and not is_follow_up(text)
 
 
-def requests(text: str) -> bool:
+def asks_to_talk(text: str) -> bool:
     """Asks the candidate to talk about something, in any sentence or after a lead-in clause
     ("Let's start with your background: tell me about a project…", "好，先介绍一下你的项目吧。")."""
     parts = [p.strip() for s in sentences(text) for p in re.split(r"[,，:：;；]", s)]
