@@ -24,6 +24,7 @@ from grader.transcripts import (
     is_clarifying_question,
     is_closing,
     is_new_question,
+    is_short,
     is_small_talk,
     merge_runs,
     parse_turns,
@@ -201,7 +202,7 @@ def _is_chatter(text: str, match: Match, opening: bool) -> bool:
         return True
     if not opening or asks_to_talk(text):
         return False
-    if is_small_talk(sentences(text)[0]) and match.nearer_topic is None:
+    if any(is_small_talk(first) for first in sentences(text)[:1]) and match.nearer_topic is None:
         return True  # a greeting, then "We'll go through a few deep learning topics, is that alright?"
     return not asks(text) or max(match.similarity, match.outside_similarity) < OPENING_FLOOR
 
@@ -238,12 +239,7 @@ def _after_lead_in(sentence: str) -> list[str]:
     how are…") pulls a short question's vector away from the rubric's (0.68 -> 0.72-0.74)."""
     cuts = [m.end() for m in _LEAD_IN_END.finditer(sentence)]
     tails = [sentence[cut:].strip() for cut in cuts[:1] + cuts[-1:]]
-    return [tail for tail in tails if _is_question_sized(tail)]
-
-
-def _is_question_sized(text: str) -> bool:
-    cjk = detect_language(text) in ("zh", "ja")
-    return len(text) >= 6 if cjk else len(text.split()) >= 4
+    return [tail for tail in tails if not is_short(tail, words=3, cjk_chars=5)]  # enough left to be a question
 
 
 def _match_questions(grader: Grader, asked: list[str]) -> dict[str, Match]:

@@ -376,7 +376,7 @@ _REQUEST_END = re.compile(r"(説明して|教えて|話して|紹介して|挙�
 """Japanese puts the request last: "では最後に、…の関係を説明してください。"."""
 
 
-def _is_short(text: str, words: int, cjk_chars: int) -> bool:
+def is_short(text: str, words: int, cjk_chars: int) -> bool:
     """Length by the dominant script: "dropout 的原理是什么？" is two "words" but a full question."""
     return len(text) <= cjk_chars if detect_language(text) in ("zh", "ja") else len(text.split()) <= words
 
@@ -392,7 +392,7 @@ def is_follow_up(text: str) -> bool:
     # continue the topic too, though not by "why" ("Хорошо. Почему трансформеры вытеснили RNN?").
     if _FOLLOW_UP.search(text.strip()) or _CONTINUES.search(question) or _MORE.search(last_clause.strip()):
         return True
-    return _is_short(text, 6, 12) and not any(_NAMES_A_SUBJECT.search(s.strip()) for s in sentences(text))
+    return is_short(text, 6, 12) and not any(_NAMES_A_SUBJECT.search(s.strip()) for s in sentences(text))
 
 
 _NAMES_A_SUBJECT = re.compile(
@@ -409,7 +409,7 @@ def points_back(text: str) -> bool:
     """A short why-question about what was just said ("Why does ReLU help there?",
     "Почему тогда ReLU помогает?"): it stays in its exchange even when it names another topic."""
     text = text.strip()
-    return _is_short(text, 10, 30) and bool(_BACK_REFERENCE.search(text))
+    return is_short(text, 10, 30) and bool(_BACK_REFERENCE.search(text))
 
 
 def without_question_number(text: str) -> str:

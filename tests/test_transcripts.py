@@ -261,6 +261,8 @@ def test_a_follow_up_nearer_another_rubric_stays_when_the_reply_is_about_this_on
         "Candidate: Gradients shrink layer by layer on the way back, so the first layers barely learn.\n"
     ))  # fmt: skip
     assert [e.match.question for e in opening] == ["vanishing-gradient"]
+    dash = split_exchanges(grader, "Interviewer: -\nCandidate: Hello.\nInterviewer: What is batch normalization?\nCandidate: It normalizes activations.\n")
+    assert [e.match.question for e in dash] == ["batchnorm"]  # an opening line with no sentence raised IndexError
     wrong = split_exchanges(grader, (
         "Анна: Что будет, если learning rate слишком большой?\n"
         "Иван: Loss начнёт скакать или вообще разойдётся, потому что шаги перепрыгивают минимум.\n"
