@@ -23,12 +23,14 @@ from grader.transcripts import (
     assign_roles,
     is_clarifying_question,
     is_closing,
+    is_introduction,
     is_new_question,
     is_short,
     is_small_talk,
     merge_runs,
     parse_turns,
     points_back,
+    refers_back,
     without_question_number,
 )
 
@@ -105,13 +107,19 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
                 )
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question
+            elif current.match.question is None:
+                # Still outside the catalogue: nothing here is graded, so only a named outside
+                # question opens another exchange ("What problems did you hit in training?"
+                # after a GAN project is the same one).
+                starts_new = match.nearer_topic not in (None, current.match.nearer_topic) and not refers_back(turn.text)
             else:
                 # A short question is taken for a follow-up ("Why?"), unless it is a known
                 # question outside the catalogue ("How do you prevent overfitting?"); so is one
                 # still nearest the current rubric, or whose reply is about it.
                 nearest = match.alternatives[0][0] if match.alternatives else None
-                starts_new = match.nearer_topic is not None or (
+                starts_new = (match.nearer_topic is not None and not refers_back(turn.text)) or (
                     is_new_question(turn.text)
+                    and not refers_back(turn.text)
                     and nearest != current.match.question
                     and not (nearest and _answer_stays_on(grader, current, nearest, reply))
                 )
@@ -191,14 +199,17 @@ openers there were 0.69-0.75 ("Walk me through what happens during training", "�
 
 def _is_chatter(text: str, match: Match, opening: bool) -> bool:
     """Greetings, audio and screen checks ("Okay, the recording is on. Can you see my
-    screen?"), and before the first question anything that asks nothing (introductions) or
-    asks only small talk (`OPENING_FLOOR`). Thanks before a real question ("Thanks. How do you
+    screen?"), and before the first question a request to introduce oneself ("Tell me about
+    yourself", "自我介绍一下") or anything that asks nothing or only small talk
+    (`OPENING_FLOOR`). Thanks before a real question ("Thanks. How do you
     prevent overfitting?") is not chatter: dropped, that turn's answer was appended to the
     previous exchange's answer."""
     question = asking_sentence(text)
     if is_small_talk(question):
         return True
     if is_small_talk(text) and not (question != text and asks(question)):
+        return True
+    if opening and is_introduction(text):
         return True
     if not opening or asks_to_talk(text):
         return False
@@ -220,7 +231,7 @@ def _question_variants(text: str) -> list[str]:
     before the question and pull the whole turn's vector away from it."""
     text = without_question_number(text)
     sents = [without_question_number(s) for s in sentences(text)]
-    asking = next((i for i, s in enumerate(sents) if is_new_question(s) or asks(s)), None)
+    asking = next((i for i, s in enumerate(sents) if asks(s) or asks_to_talk(s)), None)
     variants = [text]
     if asking is not None and len(sents) > 1:
         joiner = "" if detect_language(text) in ("zh", "ja") else " "

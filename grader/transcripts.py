@@ -61,10 +61,12 @@ _SMALL_TALK = re.compile(
 )
 _CLOSING = re.compile(
     r"(questions? for (me|us)|do you have (any )?questions|what questions do you have|^any questions\??$|anything you'?d like to ask|"
+    r"what would you like to (know|ask)|(would|do) you (like|want) to (know|ask) (anything|something|about us)|"
     r"that'?s (all|it) (from me|from my side|for (today|now))|"
     r"你(还)?有(没有)?什么(问题|想问|要问|想了解)|想问我们|今天就到这里|"
     r"何か質問(は|が)?(あります|ございます)|質問はありますか|聞(いておき|き)たいこと|から何かありますか|本日は以上|"
-    r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|какие у вас (есть )?вопросы|вопросы к нам|на этом вс[её])",
+    r"(есть|будут) (ли )?(у вас )?(какие-нибудь |какие-то )?вопросы|какие у вас (есть )?вопросы|вопросы к нам|на этом вс[её]|"
+    r"что (вы )?(хотите|хотели бы|хочешь|хотел бы) (спросить|узнать)|(у меня )?вопросы закончились)",
     re.IGNORECASE,
 )
 """The interviewer handing over at the end ("Any questions for us?"): what follows is not an
@@ -351,6 +353,19 @@ def is_small_talk(text: str) -> bool:
     return len(re.findall(r"[A-Za-zА-Яа-яЁё]+", rest)) + len(re.findall(r"[\u3040-\u30ff\u4e00-\u9fff]", rest)) // 3 <= 5
 
 
+_INTRODUCTION = re.compile(
+    r"(about yourself|introduce yourself|what you('re| are) (currently )?(doing|working on)|"
+    r"自我介绍|介绍一下(你)?自己|自己紹介|経歴を|о себе|представьтесь|чем (вы |ты )?(сейчас )?занимаете?(сь|шься))",
+    re.IGNORECASE,
+)
+
+
+def is_introduction(text: str) -> bool:
+    """Asks the candidate about themselves ("Расскажите коротко о себе и о текущей работе.",
+    "簡単に経歴を教えてください。"): not graded. A project is a question outside the catalogue."""
+    return bool(_INTRODUCTION.search(asking_sentence(text)))
+
+
 def is_new_question(text: str) -> bool:
     """An interviewer turn that asks something ("...?", "Tell me about...", also after a comment:
     "Makes sense. Explain momentum.") rather than comments ("So basically the flat tails.") or
@@ -403,6 +418,23 @@ _NAMES_A_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 """A question about what a named thing is: a new subject, not a follow-up, however short."""
+
+
+_ANAPHOR = re.compile(
+    r"\b(it|that|this|they|them|those|these)\b|它|这个|那个|这样|这种|それ|その|これ|この|そう|"
+    r"(?<!\w)(это|этот|эта|этого|этом|он|она|оно|они|его|её|ее|их|ему|ней|н[её]м)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def refers_back(text: str) -> bool:
+    """A short question that points at what was just said with a pronoun and names no subject
+    of its own ("What if it's overfitting?", "How would you avoid it?", "那它跟过拟合有关系吗？",
+    "それで精度は上がりますか？"). Such a turn continues the exchange even
+    when it is nearer a question outside the catalogue. An opener alone is not enough: "那怎么防止
+    过拟合？" and "Почему трансформеры вытеснили RNN?" move on."""
+    question = asking_sentence(text).strip()
+    return is_short(question, 12, 24) and bool(_ANAPHOR.search(question)) and not _NAMES_A_SUBJECT.search(question)
 
 
 def points_back(text: str) -> bool:

@@ -21,6 +21,7 @@ from grader.transcripts import (
     is_small_talk,
     parse_turns,
     points_back,
+    refers_back,
     without_question_number,
 )
 
@@ -228,6 +229,37 @@ def test_small_talk_questions_before_the_first_one_and_the_closing_are_not_excha
     assert [e.match.question for e in exchanges] == [None, "batchnorm"]
     assert "project" in exchanges[0].exchange.question_text and exchanges[0].exchange.answer == "A defect detector for a factory line."
     assert "vision" not in exchanges[1].exchange.answer
+
+
+def test_follow_ups_that_point_back_introductions_and_requests_to_walk_through(grader: Grader) -> None:
+    """Held-out transcripts (set 7) written after the rules above: a follow-up leaning on the
+    answer with a pronoun was taken for a question outside the catalogue when it was nearer one
+    ("How would you avoid it?": overfitting), a follow-up to an outside question opened another
+    one, "tell me about yourself" in longer words was an exchange, and "Walk me through how
+    backpropagation works." was matched with the CV remark before it (training-process, 0.78)."""
+    for leaning in ("What if it's overfitting?", "How would you avoid it?", "嗯，它跟 dropout 有什么关系吗？", "それで精度は上がりますか？"):
+        assert refers_back(leaning), leaning
+    for own_subject in ("Thanks. How do you prevent overfitting?", "好的，谢谢。那怎么防止过拟合？", "Что такое dropout и почему он помогает?"):
+        assert not refers_back(own_subject), own_subject
+    assert is_closing("Great, that's all the technical questions from me. What would you like to know about us?")
+    assert is_closing("Понятно, спасибо. У меня вопросы закончились. Что хотите спросить вы?")
+    text = (
+        "Интервьюер: Давайте начнём: расскажите коротко о себе, буквально пару минут.\n"
+        "Кандидат: Я пять лет занимаюсь компьютерным зрением.\n"
+        "Интервьюер: Right. On your CV you say you implemented a small network from scratch in NumPy. Walk me through how backpropagation works.\n"
+        "Кандидат: The forward pass stores activations, then the chain rule carries the loss gradient back layer by layer.\n"
+        "Интервьюер: Good. Now suppose someone hands you a classic MLP for a tabular problem. Which knobs would you tune?\n"
+        "Кандидат: Learning rate, number of layers and units, batch size.\n"
+        "Интервьюер: How would you avoid it?\n"
+        "Кандидат: If it overfits, add weight decay or dropout and stop early.\n"
+        "Интервьюер: I see you built a GAN for data augmentation. What did you do in that project?\n"
+        "Кандидат: I trained StyleGAN2 on defect images.\n"
+        "Интервьюер: 训练过程中遇到过什么问题？\n"
+        "Кандидат: Mode collapse, mostly.\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == ["backprop", "mlp-hyperparameters", None]
+    assert "weight decay" in exchanges[1].exchange.answer and "Mode collapse" in exchanges[2].exchange.answer
 
 
 def test_a_lead_in_before_a_short_question_does_not_hide_it(grader: Grader) -> None:
