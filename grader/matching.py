@@ -82,7 +82,7 @@ def match_questions(
             matched = best >= threshold
             if matched:
                 ranked = [(ids[j], float(per_rubric[row, j]), bool(per_rubric[row, j] - direct[row, j] >= SCENARIO_LEAD)) for j in order]
-                chosen = _qualified(texts[i], ranked, rubrics, threshold)
+                chosen = _qualified(texts[i], ranked, rubrics)
                 order.insert(0, order.pop(chosen))
             nearer_topic, nearest_outside = None, 0.0
             if topics is not None and outside is not None:
@@ -97,15 +97,17 @@ def match_questions(
     return [r for r in results if r is not None]
 
 
-def _qualified(text: str, ranked: list[tuple[str, float, bool]], rubrics: RubricSet, threshold: float) -> int:
+def _qualified(text: str, ranked: list[tuple[str, float, bool]], rubrics: RubricSet) -> int:
     """Index in `ranked` (rubric id, similarity, matched by an indirect `asked_as` phrasing;
     best first) of the first rubric whose `qualifier` the text names, among those within
-    `QUALIFIER_MARGIN` of the best and above the threshold; 0 if none. A rubric matched by a
+    `QUALIFIER_MARGIN` of the best, even under the threshold (the best is over it: "А зачем
+    вообще функция активации?" was 0.747 to activation-saturation, 0.714 to
+    activation-function); 0 if none. A rubric matched by a
     scenario needs no qualifier: scenarios describe the concept without naming it ("the unit
     outputs stick at 0 or 1" is neuron saturation)."""
     best = ranked[0][1]
     for index, (rubric_id, similarity, by_scenario) in enumerate(ranked):
-        if similarity < max(best - QUALIFIER_MARGIN, threshold):
+        if similarity < best - QUALIFIER_MARGIN:
             break
         if by_scenario or rubrics.qualifies(rubric_id, text):
             return index

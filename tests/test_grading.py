@@ -309,6 +309,8 @@ def test_a_sibling_rubric_that_adds_a_concept_needs_the_question_to_name_it(grad
         "Good. And what's the point of that activation function?": "activation-function",
         "その活性化関数は、なぜ必要なんですか？": "activation-function",
         "Как выбрать функцию активации для скрытых слоёв?": "activation-function",
+        # The sibling is taken even under the threshold, the unqualified rubric being over it:
+        "Хорошо. А зачем вообще функция активации, почему бы не выдавать сразу z?": "activation-function",
         "交叉熵损失为什么适合分类？": "cross-entropy",
         "What is the saturation range of an activation function?": "activation-saturation",
         "为什么多分类问题用交叉熵而不用均方误差？": "multiclass-cross-entropy",
