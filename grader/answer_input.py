@@ -87,7 +87,10 @@ def decode_bytes(data: bytes, name: str) -> str:
     decoding reads most like an answer (GBK, Shift-JIS, cp1251, UTF-16 without BOM...)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding)
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:  # e.g. a UTF-16 file cut at an odd byte
+                raise InputError(f"{name}: starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} text ({error.reason} at byte {error.start})") from None
     has_nul = b"\x00" in data
     if not has_nul:
         try:

@@ -241,6 +241,10 @@ def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None
     """Match a question (any language) to a rubric; TEXT `-` reads one question per stdin line."""
     from grader.matching import Match
 
+    from grader.errors import InputError
+
+    if not text.strip():
+        raise InputError("the question is empty (pass `-` to read questions from stdin)")
     questions = [line.strip() for line in sys.stdin] if text == "-" else [text.strip()]
     grader = _make_grader(judge, rubrics_dir, embedder, **options)
     asked = [q for q in questions if q]

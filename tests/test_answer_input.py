@@ -72,3 +72,12 @@ def test_random_bytes_are_refused() -> None:
     noise = bytes((i * 97 + 31) % 255 + 1 for i in range(4000))  # no NUL, not text in any encoding
     with pytest.raises(InputError, match="encoding"):
         decode_bytes(noise, "noise.bin")
+
+
+def test_a_truncated_utf16_file_is_an_input_error_not_a_crash() -> None:
+    """A BOM promises UTF-16; a file cut at an odd byte broke that promise with a bare
+    UnicodeDecodeError ("internal error" from the CLI)."""
+    data = "Batch".encode("utf-16")[:-1]
+    with pytest.raises(InputError, match="utf16.txt: starts with a UTF-16 byte-order mark"):
+        decode_bytes(data, "utf16.txt")
+    assert decode_bytes("Batch".encode("utf-16"), "x") == "Batch"

@@ -115,6 +115,11 @@ def test_match_stdin_json_lines() -> None:
     assert pizza["alternatives"][0]["similarity"] == pizza["similarity"]
 
 
+def test_match_of_an_empty_question_is_an_error() -> None:
+    # It printed "(no match)  0.00" and exited 0, as if a question had been matched.
+    assert_one_line_error(grade("match", "  "), "the question is empty")
+
+
 def test_batch_with_a_bad_line_keeps_the_good_ones_and_exits_non_zero(tmp_path: Path) -> None:
     lines = [
         {"id": "ok", "question": "learning-rate", "answer": "Too high a learning rate makes the loss diverge; too low converges slowly."},
