@@ -30,6 +30,7 @@ from grader.transcripts import (
     merge_runs,
     parse_turns,
     points_back,
+    names_nothing_new,
     refers_back,
     without_question_number,
 )
@@ -115,11 +116,13 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             else:
                 # A short question is taken for a follow-up ("Why?"), unless it is a known
                 # question outside the catalogue ("How do you prevent overfitting?"); so is one
-                # still nearest the current rubric, or whose reply is about it.
+                # that names nothing new, one still nearest the current rubric, or one whose
+                # reply is about it.
                 nearest = match.alternatives[0][0] if match.alternatives else None
                 starts_new = (match.nearer_topic is not None and not refers_back(turn.text)) or (
                     is_new_question(turn.text)
                     and not refers_back(turn.text)
+                    and not names_nothing_new(turn.text)
                     and nearest != current.match.question
                     and not (nearest and _answer_stays_on(grader, current, nearest, reply))
                 )

@@ -420,6 +420,17 @@ _NAMES_A_SUBJECT = re.compile(
 """A question about what a named thing is: a new subject, not a follow-up, however short."""
 
 
+_MOVES_ON = re.compile(
+    r"(last|next|final) (question|one)|moving on|let'?s (move|switch)|"
+    r"и последнее|последний вопрос|следующий вопрос|перейд[её]м|下一个|最后一(个|题|道)|换个|次に|最後に|最後の質問|次の質問|話は変わ|"
+    r"salary|notice period|薪|年収|給与|зарплат|"
+    r"(your|that|this|the) project|your (cv|resume|experience)|你的项目|这个项目|那个项目|简历|你的经验|"
+    r"その(プロジェクト|研究)|履歴書|ご経験|(ваш|этом|том) проект|резюме|ваш опыт",
+    re.IGNORECASE,
+)
+"""Marks a new question however short ("И последнее: чем трансформер лучше RNN?"), or one
+about the candidate or the job rather than the topic ("你的期望薪资是多少？", "I see you built a
+GAN. What did you do in that project?")."""
 _ANAPHOR = re.compile(
     r"\b(it|that|this|they|them|those|these)\b|它|这个|那个|这样|这种|それ|その|これ|この|そう|"
     r"(?<!\w)(это|этот|эта|этого|этом|он|она|оно|они|его|её|ее|их|ему|ней|н[её]м)(?!\w)",
@@ -434,7 +445,27 @@ def refers_back(text: str) -> bool:
     when it is nearer a question outside the catalogue. An opener alone is not enough: "那怎么防止
     过拟合？" and "Почему трансформеры вытеснили RNN?" move on."""
     question = asking_sentence(text).strip()
+    if _MOVES_ON.search(text):  # "I see you built a GAN. What did you do in that project?"
+        return False
     return is_short(question, 12, 24) and bool(_ANAPHOR.search(question)) and not _NAMES_A_SUBJECT.search(question)
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")
+_LATIN_TERM = re.compile(r"[A-Za-z]{2,}")
+
+
+def names_nothing_new(text: str) -> bool:
+    """A short question that names no subject of its own ("実際にはどうやって値を決めていますか？",
+    "中间层放多少个神经元是怎么定的？", "А в каких случаях что выбирать?"): it asks on about the
+    topic at hand. Not when it asks what something is, asks to talk about something ("说说
+    dropout。"), says it moves on, or names a term: an acronym in English ("What about RNNs?"),
+    any Latin-script word in other languages, where technical terms mostly stay English
+    ("Почему трансформеры вытеснили RNN?")."""
+    question = asking_sentence(text).strip()
+    if not is_short(question, 10, 20) or _NAMES_A_SUBJECT.search(question) or _MOVES_ON.search(text) or asks_to_talk(question):
+        return False
+    term = _ACRONYM if detect_language(question) == "en" else _LATIN_TERM
+    return not term.search(question)
 
 
 def points_back(text: str) -> bool:

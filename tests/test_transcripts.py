@@ -21,6 +21,7 @@ from grader.transcripts import (
     is_small_talk,
     parse_turns,
     points_back,
+    names_nothing_new,
     refers_back,
     without_question_number,
 )
@@ -260,6 +261,31 @@ def test_follow_ups_that_point_back_introductions_and_requests_to_walk_through(g
     exchanges = split_exchanges(grader, text)
     assert [e.match.question for e in exchanges] == ["backprop", "mlp-hyperparameters", None]
     assert "weight decay" in exchanges[1].exchange.answer and "Mode collapse" in exchanges[2].exchange.answer
+    assert exchanges[2].exchange.question_text.startswith("I see you built a GAN")  # not a follow-up: it moves to a project
+
+
+def test_a_short_question_that_names_nothing_new_is_a_follow_up(grader: Grader) -> None:
+    """From eval/transcripts (sets 4-7): follow-ups under the threshold for every rubric and
+    nearest another ("実際にはどうやって値を決めていますか？", "中间层放多少个神经元是怎么定的？") were
+    split off as questions outside the catalogue, taking their answers from the exchange. A
+    short question that names a term, moves on, or asks about the job still opens one."""
+    for asking_on in ("実際にはどうやって値を決めていますか？", "Угу. А в каких случаях что выбирать?", "People often say it works like the brain. Fair?"):
+        assert names_nothing_new(asking_on), asking_on
+    for new in ("嗯。说说 dropout。", "Угу. И последнее: чем трансформер лучше RNN?", "好的。你的期望薪资是多少？", "What about RNNs?"):
+        assert not names_nothing_new(new), new
+    text = (
+        "面试官：什么是批归一化？它为什么有用？\n"
+        "候选人：对每个 mini-batch 的激活做标准化，再学习缩放和平移，训练更稳定。\n"
+        "面试官：实际项目里一般放在哪一层后面？\n"
+        "候选人：一般放在卷积或全连接之后、激活之前。\n"
+        "面试官：好。最后一个问题，你平时用什么框架？\n"
+        "候选人：PyTorch 为主。\n"
+    )
+    exchanges = split_exchanges(grader, text)
+    assert [e.match.question for e in exchanges] == ["batchnorm", None]
+    assert "激活之前" in exchanges[0].exchange.answer and exchanges[1].exchange.answer == "PyTorch 为主。"
+    text = "面接官：学習率とは何ですか？\n候補者：更新の一歩の大きさです。\n面接官：普段はどうやって決めていますか？\n候補者：小さい値から試して調整します。\n"
+    assert [len(e.exchange.follow_ups) for e in split_exchanges(grader, text)] == [1]
 
 
 def test_a_lead_in_before_a_short_question_does_not_hide_it(grader: Grader) -> None:
