@@ -20,6 +20,7 @@ from grader.transcripts import (
     asking_sentence,
     asks,
     asks_to_talk,
+    asks_what_if,
     assign_roles,
     is_clarifying_question,
     is_closing,
@@ -28,9 +29,9 @@ from grader.transcripts import (
     is_short,
     is_small_talk,
     merge_runs,
+    names_nothing_new,
     parse_turns,
     points_back,
-    names_nothing_new,
     refers_back,
     without_question_number,
 )
@@ -104,7 +105,7 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
             elif match.question is not None:
                 starts_new = match.question != current.match.question and not (
                     current.exchange.answer_parts
-                    and (points_back(turn.text) or _answer_stays_on(grader, current, match.question, reply))
+                    and (points_back(turn.text) or asks_what_if(turn.text) or _answer_stays_on(grader, current, match.question, reply))
                 )
             elif not current.exchange.answer_parts:
                 starts_new = False  # the interviewer rephrasing or clarifying the question

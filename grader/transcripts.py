@@ -468,6 +468,19 @@ def names_nothing_new(text: str) -> bool:
     return not term.search(question)
 
 
+_WHAT_IF = re.compile(r"^(and |so |but )?(what if|if )|^(а|и|ну а|но) (если|вдруг)|^(那|那么|但是?)?(如果|要是|假如)|^(じゃあ|では|それで)?、?もし", re.IGNORECASE)
+
+
+def asks_what_if(text: str) -> bool:
+    """The asking sentence changes one condition of what was just discussed ("А если learning
+    rate слишком большой?", "如果这一层用的是 sigmoid 呢？", "もし活性化関数がなかったらどうなりますか？"):
+    a follow-up even when it is nearer another rubric, unless the turn says it moves on. A long
+    one sets up a scenario of its own ("假如反向传播的时候，有一个隐藏神经元总是带来很大的误差，你觉得
+    可能是什么原因？" is neuron-large-error's question)."""
+    question = asking_sentence(text).strip()
+    return bool(_WHAT_IF.search(question)) and is_short(question, 12, 24) and not _MOVES_ON.search(text)
+
+
 def points_back(text: str) -> bool:
     """A short why-question about what was just said ("Why does ReLU help there?",
     "Почему тогда ReLU помогает?"): it stays in its exchange even when it names another topic."""

@@ -14,14 +14,15 @@ from grader.errors import InputError
 from grader.report_html import render_candidate
 from grader.transcript_grading import grade_transcript, split_exchanges
 from grader.transcripts import (
+    asks_what_if,
     assign_roles,
     detect_format,
     is_closing,
     is_new_question,
     is_small_talk,
+    names_nothing_new,
     parse_turns,
     points_back,
-    names_nothing_new,
     refers_back,
     without_question_number,
 )
@@ -286,6 +287,25 @@ def test_a_short_question_that_names_nothing_new_is_a_follow_up(grader: Grader) 
     assert "激活之前" in exchanges[0].exchange.answer and exchanges[1].exchange.answer == "PyTorch 为主。"
     text = "面接官：学習率とは何ですか？\n候補者：更新の一歩の大きさです。\n面接官：普段はどうやって決めていますか？\n候補者：小さい値から試して調整します。\n"
     assert [len(e.exchange.follow_ups) for e in split_exchanges(grader, text)] == [1]
+
+
+def test_a_short_what_if_question_is_a_follow_up_even_nearer_another_rubric(grader: Grader) -> None:
+    """From eval/transcripts (sets 3-7): "А если learning rate слишком большой?" after gradient
+    descent, "如果这一层用的是 sigmoid 呢？" after activation saturation and "もし活性化関数がなかったら
+    どうなりますか？" after activation functions each opened an exchange on the nearer rubric, taking
+    the reply from the question it follows. A long scenario or a turn that moves on is new."""
+    assert asks_what_if("Хорошо. А если батч маленький?") and asks_what_if("What if the data doesn't fit in memory?")
+    assert not asks_what_if("好。假如反向传播的时候，有一个隐藏神经元总是带来很大的误差，你觉得可能是什么原因？")
+    assert not asks_what_if("Хорошо. Следующий вопрос. А если классы несбалансированы?")
+    text = (
+        "Интервьюер: Что такое градиентный спуск?\n"
+        "Кандидат: Итеративный метод: шаг против градиента функции потерь.\n"
+        "Интервьюер: А если learning rate слишком большой?\n"
+        "Кандидат: Будет скакать и может разойтись.\n"
+    )
+    assert [(e.match.question, len(e.exchange.follow_ups)) for e in split_exchanges(grader, text)] == [("gradient-descent", 1)]
+    text = "面试官：反向传播和梯度下降有什么区别？\n候选人：反向传播算梯度，梯度下降用梯度更新参数。\n面试官：如果用的是 Adam，还需要反向传播吗？\n候选人：需要，Adam 只是换了更新规则。\n"
+    assert [(e.match.question, len(e.exchange.follow_ups)) for e in split_exchanges(grader, text)] == [("backprop-vs-gd", 1)]
 
 
 def test_a_lead_in_before_a_short_question_does_not_hide_it(grader: Grader) -> None:
