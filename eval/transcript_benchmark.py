@@ -18,8 +18,8 @@ eval/transcripts/set7: 16 more in the same form, written after those rules by he
 not seen them, with formats the others lack (first names as labels, [hh:mm:ss] stamps, a
 candidate turn split over two lines) and one question outside the catalogue per language. They
 were measured once held out (QWK 0.871; 29 unmatched exchanges, 0 of 16 files exactly right),
-then used to fix the rules for pronoun follow-ups and introductions, so they are not held out
-now either.
+then used to fix the follow-up rules (pronouns, introductions, questions that name nothing new,
+what-if questions), so they are not held out now either.
 
 An exchange graded against the wrong rubric, or an answer appended to another exchange or
 split off from its own, is what makes a transcript's grades wrong; the sets with grades also
