@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from grader import __version__
-from grader.errors import GraderError
+from grader.errors import GraderError, InputError
 from grader.output_files import check_writable
 
 JUDGE_CHOICES = click.Choice(["none", "local", "openai", "auto"])
@@ -240,8 +240,6 @@ def models_list() -> None:
 def match_command(text: str, as_json: bool, judge: str, rubrics_dir: Path | None, embedder: str | None, **options: Any) -> None:
     """Match a question (any language) to a rubric; TEXT `-` reads one question per stdin line."""
     from grader.matching import Match
-
-    from grader.errors import InputError
 
     if not text.strip():
         raise InputError("the question is empty (pass `-` to read questions from stdin)")

@@ -468,12 +468,18 @@ def names_nothing_new(text: str) -> bool:
     return not term.search(question)
 
 
-_WHAT_IF = re.compile(r"^(and |so |but )?(what if|if )|^(а|и|ну а|но) (если|вдруг)|^(那|那么|但是?)?(如果|要是|假如)|^(じゃあ|では|それで)?、?もし", re.IGNORECASE)
+_WHAT_IF = re.compile(
+    r"^((and|so|but),? )?what if|^(and|so|but),? if\b|^(а|и|ну а|но),? (что,? )?(если|вдруг)|"
+    r"^(那|那么|但是?)(如果|要是|假如)|^(如果|要是|假如)[^。？?]{0,20}呢[？?]?$|^(じゃあ|では|それで)、?もし",
+    re.IGNORECASE,
+)
+"""Conditions with a connector or a trailing 呢: a bare "If the classes are imbalanced, what
+would you do?" or "如果数据类别很不平衡，你会怎么处理？" is as often a question of its own."""
 
 
 def asks_what_if(text: str) -> bool:
     """The asking sentence changes one condition of what was just discussed ("А если learning
-    rate слишком большой?", "如果这一层用的是 sigmoid 呢？", "もし活性化関数がなかったらどうなりますか？"):
+    rate слишком большой?", "如果这一层用的是 sigmoid 呢？", "And if the batch is tiny?"):
     a follow-up even when it is nearer another rubric, unless the turn says it moves on. A long
     one sets up a scenario of its own ("假如反向传播的时候，有一个隐藏神经元总是带来很大的误差，你觉得
     可能是什么原因？" is neuron-large-error's question)."""

@@ -291,10 +291,12 @@ def test_a_short_question_that_names_nothing_new_is_a_follow_up(grader: Grader) 
 
 def test_a_short_what_if_question_is_a_follow_up_even_nearer_another_rubric(grader: Grader) -> None:
     """From eval/transcripts (sets 3-7): "А если learning rate слишком большой?" after gradient
-    descent, "如果这一层用的是 sigmoid 呢？" after activation saturation and "もし活性化関数がなかったら
-    どうなりますか？" after activation functions each opened an exchange on the nearer rubric, taking
-    the reply from the question it follows. A long scenario or a turn that moves on is new."""
+    descent and "如果这一层用的是 sigmoid 呢？" after activation saturation each opened an exchange on
+    the nearer rubric, taking the reply from the question it follows. A long scenario, a bare
+    "if" and a turn that moves on are new."""
     assert asks_what_if("Хорошо. А если батч маленький?") and asks_what_if("What if the data doesn't fit in memory?")
+    assert asks_what_if("好。如果这一层用的是 sigmoid 呢？") and asks_what_if("じゃあ、もし学習率が大きすぎたら？")
+    assert not asks_what_if("If the classes are imbalanced, what would you do?") and not asks_what_if("如果数据类别很不平衡，你会怎么处理？")
     assert not asks_what_if("好。假如反向传播的时候，有一个隐藏神经元总是带来很大的误差，你觉得可能是什么原因？")
     assert not asks_what_if("Хорошо. Следующий вопрос. А если классы несбалансированы?")
     text = (
@@ -304,7 +306,7 @@ def test_a_short_what_if_question_is_a_follow_up_even_nearer_another_rubric(grad
         "Кандидат: Будет скакать и может разойтись.\n"
     )
     assert [(e.match.question, len(e.exchange.follow_ups)) for e in split_exchanges(grader, text)] == [("gradient-descent", 1)]
-    text = "面试官：反向传播和梯度下降有什么区别？\n候选人：反向传播算梯度，梯度下降用梯度更新参数。\n面试官：如果用的是 Adam，还需要反向传播吗？\n候选人：需要，Adam 只是换了更新规则。\n"
+    text = "面试官：反向传播和梯度下降有什么区别？\n候选人：反向传播算梯度，梯度下降用梯度更新参数。\n面试官：那如果用的是 Adam，还需要反向传播吗？\n候选人：需要，Adam 只是换了更新规则。\n"
     assert [(e.match.question, len(e.exchange.follow_ups)) for e in split_exchanges(grader, text)] == [("backprop-vs-gd", 1)]
 
 
