@@ -151,6 +151,8 @@ def run_batch(
         raise InputError(f"{in_path}: no such file")
     skip = done_ids(out_path)
     lines = list(_read_lines(in_path))
+    if not lines:  # an empty export is a pipeline fault; "graded 0" with exit 0 hid it
+        raise InputError(f"{in_path}: no lines to grade")
     todo = [line for line in lines if line.id not in skip]
     summary = BatchSummary(skipped=len(lines) - len(todo))
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -108,3 +108,11 @@ def test_duplicate_and_missing_ids(grader: Grader, tmp_path: Path) -> None:
     assert [r["id"] for r in rows] == ["a", "a", "line-3"]
     assert rows[0]["score"] is not None and "duplicate id 'a' (first on line 1)" in rows[1]["error"]
     assert (summary.graded, summary.failed) == (2, 1)
+
+
+def test_an_input_with_no_lines_is_an_error(grader: Grader, tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(InputError, match="no lines to grade"):
+        run_batch(grader, src, out, progress=False)
+    assert not out.exists()
