@@ -115,17 +115,20 @@ def split_exchanges(grader: Grader, text: str, fmt: Format | None = None, filena
                 # after a GAN project is the same one).
                 starts_new = match.nearer_topic not in (None, current.match.nearer_topic) and not refers_back(turn.text)
             else:
-                # A short question is taken for a follow-up ("Why?"), unless it is a known
-                # question outside the catalogue ("How do you prevent overfitting?"); so is one
-                # that names nothing new, one still nearest the current rubric, or one whose
-                # reply is about it.
+                # A question leaning on the answer with a pronoun is a follow-up, even nearer a
+                # known question outside the catalogue. Otherwise a short question is taken for
+                # a follow-up ("Why?"), unless it is such a known question ("How do you prevent
+                # overfitting?"); so is one that names nothing new, one still nearest the current
+                # rubric, or one whose reply is about it.
                 nearest = match.alternatives[0][0] if match.alternatives else None
-                starts_new = (match.nearer_topic is not None and not refers_back(turn.text)) or (
-                    is_new_question(turn.text)
-                    and not refers_back(turn.text)
-                    and not names_nothing_new(turn.text)
-                    and nearest != current.match.question
-                    and not (nearest and _answer_stays_on(grader, current, nearest, reply))
+                starts_new = not refers_back(turn.text) and (
+                    match.nearer_topic is not None
+                    or (
+                        is_new_question(turn.text)
+                        and not names_nothing_new(turn.text)
+                        and nearest != current.match.question
+                        and not (nearest and _answer_stays_on(grader, current, nearest, reply))
+                    )
                 )
             if starts_new:
                 _keep_held(current, held)
