@@ -1,7 +1,8 @@
 """Per-point embedding evidence -> raw coverage -> flags.
 
 For each point, the best cosine between any of its phrasings and any answer segment
-(sentences and 2-sentence windows) becomes credit through a sigmoid. Raw coverage is the
+(sentences and 2-sentence windows) becomes credit through a sigmoid; a segment that a
+stronger point already took gives less. Raw coverage is the
 weighted share of positive points earned, less what stated misconceptions cost. An answer
 that fits another rubric clearly better than the one asked is flagged off-topic.
 """
@@ -38,8 +39,8 @@ class ScoringParams:
     implied by the question ("Too high and it diverges")."""
     scale: float = 0.03
     """Sigmoid width: smaller means a sharper step between missing and met."""
-    misconception_center: float = 0.0
     BASELINE_ANCHOR = 0.7  # typical point-to-question cosine; keeps `center` interpretable
+    misconception_center: float = 0.0
     """A misconception must match at least this far above its baseline..."""
     misconception_margin: float = 0.04
     """...and fit its segment better than every positive point does by this margin: a
@@ -65,6 +66,15 @@ class ScoringParams:
     """...and the answer must be this close to that question: a content-free "Training a
     network means minimizing a loss." is 0.61 from its nearest one, off-topic eval answers
     0.68-0.77."""
+    shared_evidence_credit: float = 0.5
+    """How much of a segment another point already took is left for a later point, as
+    `1 - (1 - this) * c` for the first point's credit c there (`_assign_evidence`). One
+    sentence fits several neighbouring points ("bias is the gap to the truth, variance the
+    sensitivity to the data" matched five bias-variance points at 0.5-0.8), so padded and
+    partial answers collected credit a grader gives once. Set by hand, not fitted: 0, 0.3
+    and 0.5 all raised held-out QWK on eval/ (0.891 -> 0.893-0.895 at fixed knobs) and on 94
+    fresh answers (eval/heldout: 0.862 -> 0.877-0.884); refitted at 0.5, 0.892 -> 0.902 and
+    0.861 -> 0.883. 1.0 turns it off."""
 
 
 def _sigmoid(x: float) -> float:
@@ -156,7 +166,8 @@ def score_points(
     params: ScoringParams,
     table: list[np.ndarray] | None = None,
 ) -> Evidence:
-    """Credit each point from its best-matching segment and combine into raw coverage.
+    """Credit each point from its segment (its best-matching one, unless a stronger point
+    took that: `_assign_evidence`) and combine into raw coverage.
 
     `table` (from `similarity_table`) may be passed in when scoring one answer repeatedly.
     """
@@ -180,15 +191,19 @@ def score_points(
         # can be a bare condition ("学习率太大的话，" matched "a higher learning rate is always
         # better" at 0.80 in a correct answer). Correct points keep their clauses.
         sims = [row if p.weight > 0 else np.where(clause_rows, -1.0, row) for p, row in zip(vectors.rubric.points, sims)]
+    # Positive points: credit per segment; each point's segment is chosen by `_assign_evidence`.
+    segment_credit = {i: 1.0 / (1.0 + np.exp(-(sims[i] - float(_threshold(vectors.baselines[i], params))) / params.scale)) for i in positives}
+    twins = segment_vectors @ segment_vectors.T >= REPEAT_SIMILARITY if len(segments) else None
+    assigned = _assign_evidence(segment_credit, params.shared_evidence_credit, twins)
     results: list[PointResult] = []
-    for point, per_segment, base in zip(vectors.rubric.points, sims, vectors.baselines):
-        best_index = int(per_segment.argmax()) if len(per_segment) else None
+    for i, (point, per_segment, base) in enumerate(zip(vectors.rubric.points, sims, vectors.baselines)):
+        best_index = assigned[i][0] if i in assigned else int(per_segment.argmax()) if len(per_segment) else None
         if best_index is None or denied[best_index]:  # no segment, or every one denied
             best_index, best = None, 0.0
         else:
             best = float(per_segment[best_index])
         if point.weight > 0:
-            credit = _sigmoid((best - float(_threshold(base, params))) / params.scale)
+            credit = assigned[i][1] if best_index is not None else _sigmoid((best - float(_threshold(base, params))) / params.scale)
         else:
             # A misconception shares its topic with the correct points, so plain similarity
             # would punish correct answers; it counts only where it fits a segment better
@@ -207,7 +222,12 @@ def score_points(
                 evidence=segments[best_index].text if best_index is not None else None,
             )
         )
-    raw, cover = raw_from_points(results)
+    raw, _ = raw_from_points(results)
+    # Coverage keeps each point's best credit, unassigned: the off-topic check compares it
+    # with other rubrics' coverage (`best_similarities`), so the two are measured alike.
+    weights = np.array([vectors.rubric.points[i].weight for i in positives])
+    best_credit = np.array([float(segment_credit[i].max(initial=0.0)) for i in positives])
+    cover = float(weights @ best_credit / weights.sum()) if positives else 0.0
     sentence_rows = [k for k, seg in enumerate(segments) if seg.is_plain_sentence]
     lead, answer, question = 0.0, None, 0.0
     if sentence_rows:
@@ -219,10 +239,34 @@ def score_points(
     return Evidence(results, raw, cover, misconception, distinct, lead, answer, question)
 
 
+def _assign_evidence(segment_credit: dict[int, np.ndarray], shared: float, twins: np.ndarray | None = None) -> dict[int, tuple[int, float]]:
+    """Per positive point: (segment, credit). Points take segments strongest first; a segment
+    another point already took gives a later point only part of its credit, the less the
+    more clearly it stated the first: `1 - (1 - shared) * c` for a first credit c. A vague
+    sentence near several points keeps most of its credit on each (that is the evidence a
+    terse partial answer has), a clear statement of one point is not also full evidence for
+    its neighbours, and a point moves to its next-best segment when that serves it better.
+    `twins[j, k]`: segments j and k say the same thing (a pasted repeat, or a window that is
+    its sentence twice), so taking one takes both."""
+    taken: dict[int, float] = {}
+    out: dict[int, tuple[int, float]] = {}
+    for i in sorted(segment_credit, key=lambda k: -float(segment_credit[k].max(initial=0.0))):
+        credits = segment_credit[i]
+        if not len(credits):
+            continue
+        discount = np.array([1.0 - (1.0 - shared) * taken.get(j, 0.0) for j in range(len(credits))])
+        j = int((credits * discount).argmax())
+        out[i] = (j, float(credits[j] * discount[j]))
+        for k in np.flatnonzero(twins[j]) if twins is not None else (j,):
+            taken[int(k)] = max(taken.get(int(k), 0.0), float(credits[j]))
+    return out
+
+
 REPEAT_SIMILARITY = 0.95
-"""Sentences this similar count once towards `log_sentences`: pasting one sentence 20 times
-otherwise raised its grade from 3.6 to 5.0. No two sentences of an eval answer come closer
-than 0.90, so honest answers are untouched."""
+"""Sentences this similar count once towards `log_sentences`, and are one segment to
+`_assign_evidence`: pasting one sentence 20 times otherwise raised its grade from 3.6 to 5.0
+(and, once points took distinct segments, from 2.1 to 3.7). No two sentences of an eval
+answer come closer than 0.90, so honest answers are untouched."""
 
 
 def _distinct_count(vectors: np.ndarray) -> int:

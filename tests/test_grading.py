@@ -394,3 +394,39 @@ def test_core_phrasings_do_not_shield_a_misconception(grader: Grader) -> None:
         without = _scored(grader, sample.answer, "backprop", bare)
         assert with_core.misconception > 0.5, sample.id
         assert with_core.misconception == pytest.approx(without.misconception, abs=1e-3), sample.id
+
+
+def test_one_sentence_earns_more_than_half_credit_for_one_point_only(grader: Grader) -> None:
+    """A padded answer whose one content sentence defines bias and variance: without
+    `_assign_evidence` that sentence earned 0.5-0.8 on five bias-variance points at once."""
+    padded = (
+        "The bias-variance trade-off is one of the most classic concepts in machine learning and comes up in nearly every interview. "
+        "Concretely, bias is the gap between the model's average prediction and the true value, and variance is how much the "
+        "predictions change if you train on a different sample of data. "
+        "Both matter for the final result, so we need to find a balance between them to keep the total error low. "
+        "In practice I think the most important thing is to look at the big picture and the business context."
+    )
+    evidence = _scored(grader, padded, "bias-variance")
+    strong = [p.evidence for p in evidence.points if p.weight > 0 and (p.credit or 0) > 0.5]
+    assert len(strong) == len(set(strong)), evidence.points
+    # The same answer with every point kept at its best segment's credit: coverage, which the
+    # off-topic check compares with other rubrics' unassigned coverage.
+    assert evidence.raw_score < evidence.coverage - 0.05, (evidence.raw_score, evidence.coverage)
+
+
+def test_a_point_moves_to_its_next_best_segment_when_its_best_is_taken() -> None:
+    from grader.scoring import _assign_evidence
+
+    # Point 0 takes segment 0. Point 1 fits segment 0 best too, but segment 1 nearly as well.
+    credits = {0: np.array([0.9, 0.1]), 1: np.array([0.8, 0.7]), 2: np.array([0.6, 0.0])}
+    assigned = _assign_evidence(credits, shared=0.5)
+    assert assigned[0] == (0, 0.9)
+    assert assigned[1] == (1, 0.7)
+    assert assigned[2] == (0, pytest.approx(0.6 * (1 - 0.5 * 0.9)))  # no other segment: part of its credit
+    assert _assign_evidence(credits, shared=1.0)[2] == (0, 0.6)
+    # A repeat of segment 0 (segment 1 here) is taken with it: pasting a sentence twice
+    # does not give its neighbours a fresh copy to take in full.
+    repeat = {0: np.array([0.9, 0.9]), 1: np.array([0.8, 0.8])}
+    assert _assign_evidence(repeat, shared=0.5)[1] == (1, 0.8)
+    twins = np.ones((2, 2), dtype=bool)
+    assert _assign_evidence(repeat, shared=0.5, twins=twins)[1][1] == pytest.approx(0.8 * (1 - 0.5 * 0.9))
