@@ -104,13 +104,18 @@ def best_similarities(segment_vectors: np.ndarray, vectors: RubricVectors) -> np
     return np.array([float(cosines.max()) for cosines in similarity_table(segment_vectors, vectors)])
 
 
+def _credit(similarity: np.ndarray, baseline: float | np.ndarray, params: ScoringParams) -> np.ndarray:
+    """A correct point's credit for cosines to it (per segment, or one per point with its baseline)."""
+    return 1.0 / (1.0 + np.exp(-(similarity - _threshold(baseline, params)) / params.scale))
+
+
 def coverage(best: np.ndarray, vectors: RubricVectors, params: ScoringParams) -> float:
     """Weighted share of positive points earned (no misconception penalty)."""
     weights = np.array([p.weight for p in vectors.rubric.points])
     positive = weights > 0
     if not positive.any():
         return 0.0
-    credit = 1.0 / (1.0 + np.exp(-(best - _threshold(vectors.baselines, params)) / params.scale))
+    credit = _credit(best, vectors.baselines, params)
     return float((weights[positive] * credit[positive]).sum() / weights[positive].sum())
 
 
@@ -192,7 +197,7 @@ def score_points(
         # better" at 0.80 in a correct answer). Correct points keep their clauses.
         sims = [row if p.weight > 0 else np.where(clause_rows, -1.0, row) for p, row in zip(vectors.rubric.points, sims)]
     # Positive points: credit per segment; each point's segment is chosen by `_assign_evidence`.
-    segment_credit = {i: 1.0 / (1.0 + np.exp(-(sims[i] - float(_threshold(vectors.baselines[i], params))) / params.scale)) for i in positives}
+    segment_credit = {i: _credit(sims[i], float(vectors.baselines[i]), params) for i in positives}
     twins = segment_vectors @ segment_vectors.T >= REPEAT_SIMILARITY if len(segments) else None
     assigned = _assign_evidence(segment_credit, params.shared_evidence_credit, twins)
     results: list[PointResult] = []
@@ -225,9 +230,7 @@ def score_points(
     raw, _ = raw_from_points(results)
     # Coverage keeps each point's best credit, unassigned: the off-topic check compares it
     # with other rubrics' coverage (`best_similarities`), so the two are measured alike.
-    weights = np.array([vectors.rubric.points[i].weight for i in positives])
-    best_credit = np.array([float(segment_credit[i].max(initial=0.0)) for i in positives])
-    cover = float(weights @ best_credit / weights.sum()) if positives else 0.0
+    cover = coverage(np.array([float(row.max()) if len(row) else 0.0 for row in sims]), vectors, params)
     sentence_rows = [k for k, seg in enumerate(segments) if seg.is_plain_sentence]
     lead, answer, question = 0.0, None, 0.0
     if sentence_rows:
@@ -248,17 +251,17 @@ def _assign_evidence(segment_credit: dict[int, np.ndarray], shared: float, twins
     its neighbours, and a point moves to its next-best segment when that serves it better.
     `twins[j, k]`: segments j and k say the same thing (a pasted repeat, or a window that is
     its sentence twice), so taking one takes both."""
-    taken: dict[int, float] = {}
+    n = len(next(iter(segment_credit.values()), ()))
+    if not n:
+        return {}
+    twins = np.eye(n, dtype=bool) if twins is None else twins
+    taken = np.zeros(n)  # per segment: the best credit a point took it with
     out: dict[int, tuple[int, float]] = {}
-    for i in sorted(segment_credit, key=lambda k: -float(segment_credit[k].max(initial=0.0))):
-        credits = segment_credit[i]
-        if not len(credits):
-            continue
-        discount = np.array([1.0 - (1.0 - shared) * taken.get(j, 0.0) for j in range(len(credits))])
-        j = int((credits * discount).argmax())
-        out[i] = (j, float(credits[j] * discount[j]))
-        for k in np.flatnonzero(twins[j]) if twins is not None else (j,):
-            taken[int(k)] = max(taken.get(int(k), 0.0), float(credits[j]))
+    for i in sorted(segment_credit, key=lambda k: -float(segment_credit[k].max())):
+        credits = segment_credit[i] * (1.0 - (1.0 - shared) * taken)
+        j = int(credits.argmax())
+        out[i] = (j, float(credits[j]))
+        taken = np.where(twins[j], np.maximum(taken, segment_credit[i][j]), taken)
     return out
 
 
